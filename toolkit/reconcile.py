@@ -1,0 +1,89 @@
+"""Stock-flow reconciliation: people held = detentions minus repatriations, by place and nationality.
+
+The SQL here is the one definition of the stock: the validator runs it over the typed frames in
+an in-memory DuckDB, and the warehouse creates its ``stock`` and ``reconciliation_findings``
+views from the same text. A negative stock is reported, never clipped.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from toolkit.errors import Finding
+
+#: Net flows per day for each (country, nationality): detentions in, repatriations out.
+#: On one day detentions count before repatriations: the stock is the end-of-day figure.
+STOCK_SQL = """
+WITH flows AS (
+    SELECT country, nationality, event_date, persons AS detained, 0 AS repatriated
+    FROM detentions
+    WHERE country IS NOT NULL AND nationality IS NOT NULL
+      AND event_date IS NOT NULL AND persons IS NOT NULL
+    UNION ALL
+    SELECT from_country, nationality, event_date, 0, persons
+    FROM repatriations
+    WHERE from_country IS NOT NULL AND nationality IS NOT NULL
+      AND event_date IS NOT NULL AND persons IS NOT NULL
+), daily AS (
+    SELECT country, nationality, event_date AS date,
+           sum(detained)::BIGINT AS detained, sum(repatriated)::BIGINT AS repatriated
+    FROM flows GROUP BY ALL
+)
+SELECT country, nationality, date, detained, repatriated,
+       sum(detained) OVER w::BIGINT AS detained_to_date,
+       sum(repatriated) OVER w::BIGINT AS repatriated_to_date,
+       (sum(detained) OVER w - sum(repatriated) OVER w)::BIGINT AS held
+FROM daily
+WINDOW w AS (PARTITION BY country, nationality ORDER BY date
+             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+"""
+
+#: Each date on which a stock is negative, with the records of that country and nationality
+#: up to that date (the rows involved).
+FINDINGS_SQL = """
+WITH stock AS ({stock}), records AS (
+    SELECT country, nationality, event_date, record_id, __file, __row, 'detention' AS kind
+    FROM detentions
+    UNION ALL
+    SELECT from_country, nationality, event_date, record_id, __file, __row, 'repatriation'
+    FROM repatriations
+)
+SELECT s.country, s.nationality, s.date, s.held, s.detained_to_date, s.repatriated_to_date,
+       string_agg(r.record_id, ';' ORDER BY r.event_date, r.record_id) AS record_ids,
+       arg_min(r.__file, (r.kind <> 'repatriation' OR r.event_date <> s.date, r.__row))
+           AS __file,
+       arg_min(r.__row, (r.kind <> 'repatriation' OR r.event_date <> s.date, r.__row))
+           AS __row
+FROM stock s
+JOIN records r ON r.country = s.country AND r.nationality = s.nationality
+              AND r.event_date <= s.date
+WHERE s.held < 0
+GROUP BY ALL
+ORDER BY s.country, s.nationality, s.date
+""".replace("{stock}", STOCK_SQL)
+
+
+def stock_findings_frame(detentions: pl.DataFrame, repatriations: pl.DataFrame) -> pl.DataFrame:
+    """The negative-stock dates as a frame, computed with the warehouse's SQL."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.register("detentions", detentions.to_arrow())
+        con.register("repatriations", repatriations.to_arrow())
+        return con.sql(FINDINGS_SQL).pl()
+    finally:
+        con.close()
+
+
+def check_stock_flow(detentions: pl.DataFrame, repatriations: pl.DataFrame) -> list[Finding]:
+    """A warning for every date where more people were repatriated than recorded as detained."""
+    findings = []
+    for r in stock_findings_frame(detentions, repatriations).iter_rows(named=True):
+        findings.append(Finding(
+            "negative_stock", r["__file"], r["__row"], "persons", str(r["held"]),
+            f"held in {r['country']} of nationality {r['nationality']} on {r['date']} would be "
+            f"{r['held']} ({r['detained_to_date']} detained minus {r['repatriated_to_date']} "
+            f"repatriated); rows involved: {r['record_ids'].replace(';', ', ')}",
+            "repatriations",
+        ))
+    return findings

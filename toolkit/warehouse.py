@@ -1,0 +1,127 @@
+"""Load validated tables into the DuckDB warehouse that publishing and the bulletins query.
+
+Tables are created from the contracts (types, enum and range CHECKs, primary keys). The file is
+written under a temporary name in the same folder and renamed over the old one at the end, so
+a failed or killed load leaves the previous warehouse intact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from toolkit import __version__
+from toolkit.contracts import ALL_DATASETS, Contract, load_contracts
+from toolkit.errors import FIELDS, Report
+from toolkit.reconcile import FINDINGS_SQL, STOCK_SQL
+from toolkit.validate import Validated, iso3_codes
+
+WAREHOUSE = "warehouse.duckdb"
+
+
+def _quote(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def table_ddl(contract: Contract) -> str:
+    """``CREATE TABLE`` for a dataset, derived from its contract."""
+    lines = []
+    for col in contract.columns:
+        parts = [f'"{col.name}" {col.duckdb_type}']
+        if col.required:
+            parts.append("NOT NULL")
+        if col.name == contract.primary_key:
+            parts.append("PRIMARY KEY")
+        checks = []
+        if col.type == "enum":
+            checks.append(f'"{col.name}" IN ({", ".join(_quote(v) for v in col.values)})')
+        if col.type == "iso3":
+            checks.append(f'"{col.name}" IN ({", ".join(_quote(v) for v in sorted(iso3_codes()))})')
+        if col.min is not None:
+            checks.append(f'"{col.name}" >= {int(col.min)}')
+        if col.max is not None:
+            checks.append(f'"{col.name}" <= {int(col.max)}')
+        if col.max_column:
+            checks.append(f'"{col.name}" <= "{col.max_column}"')
+        if checks:
+            parts.append(f"CHECK ({' AND '.join(checks)})")
+        lines.append(" ".join(parts))
+    lines.append('"__file" VARCHAR NOT NULL')
+    lines.append('"__row" BIGINT NOT NULL')
+    return f'CREATE TABLE "{contract.name}" (\n  ' + ",\n  ".join(lines) + "\n)"
+
+
+def _file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def write_warehouse(validated: Validated, raw_dir: Path, out_dir: Path) -> Path:
+    """Create ``<out_dir>/warehouse.duckdb`` from validated tables, atomically."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / WAREHOUSE
+    tmp = out_dir / f".{WAREHOUSE}.{os.getpid()}.tmp"
+    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    contracts = load_contracts()
+    con = duckdb.connect(str(tmp))
+    try:
+        for name in ALL_DATASETS:
+            contract = contracts[name]
+            con.execute(table_ddl(contract))
+            frame = validated.tables[name].sort(contract.primary_key)
+            con.register("incoming", frame.select(*contract.column_names, "__file", "__row")
+                         .to_arrow())
+            con.execute(f'INSERT INTO "{name}" SELECT * FROM incoming')
+            con.unregister("incoming")
+        _write_findings(con, validated.report)
+        con.execute("CREATE TABLE load_info (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        con.executemany("INSERT INTO load_info VALUES (?, ?)", [
+            ("as_of", validated.as_of.isoformat()),
+            ("toolkit_version", __version__),
+        ])
+        con.execute("CREATE TABLE raw_files (dataset VARCHAR, file VARCHAR PRIMARY KEY, "
+                    "sha256 VARCHAR, rows BIGINT)")
+        for name, files in validated.files.items():
+            counts = validated.tables[name].group_by("__file").len()
+            rows = dict(counts.iter_rows())
+            for file in files:
+                con.execute("INSERT INTO raw_files VALUES (?, ?, ?, ?)",
+                            [name, file, _file_digest(raw_dir / file), rows.get(file, 0)])
+        con.execute(f"CREATE VIEW stock AS {STOCK_SQL}")
+        con.execute(f"CREATE VIEW reconciliation_findings AS {FINDINGS_SQL}")
+        con.execute("CHECKPOINT")
+    except BaseException:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    con.close()
+    os.replace(tmp, target)
+    return target
+
+
+def _write_findings(con: duckdb.DuckDBPyConnection, report: Report) -> None:
+    cols = ", ".join(f'"{f}" {"BIGINT" if f == "row" else "VARCHAR"}' for f in FIELDS)
+    con.execute(f"CREATE TABLE findings ({cols})")
+    records = report.to_records()
+    if records:
+        frame = pl.DataFrame(records, schema={f: (pl.Int64 if f == "row" else pl.String)
+                                              for f in FIELDS})
+        con.register("incoming", frame.to_arrow())
+        con.execute("INSERT INTO findings SELECT * FROM incoming")
+        con.unregister("incoming")
+
+
+def connect(out_dir: Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse of ``out_dir``; a clear error if it has not been built."""
+    path = out_dir / WAREHOUSE
+    if not path.is_file():
+        raise FileNotFoundError(f"no warehouse at {path}: run `toolkit load` first")
+    return duckdb.connect(str(path), read_only=read_only)
