@@ -12,7 +12,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -160,15 +159,7 @@ def load_cmd(
 def main() -> None:
     """Console-script entry point: exit codes that mean something, no traceback unless --debug."""
     try:
-        code = app(standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:  # usage errors: bad option, missing argument
-        exc.show()
-        sys.exit(EXIT_UNUSABLE)
-    except click.exceptions.Abort:
-        err.print("Aborted.")
-        sys.exit(EXIT_UNUSABLE)
+        app()  # standalone: click turns usage errors into exit 2 with its own message
     except CliError as exc:
         if STATE["debug"]:
             raise
@@ -180,7 +171,6 @@ def main() -> None:
         err.print(f"[red]error:[/] {escape(type(exc).__name__)}: {escape(str(exc))} "
                   "(run with --debug for details)")
         sys.exit(EXIT_UNUSABLE)
-    sys.exit(code if isinstance(code, int) else EXIT_OK)
 
 
 __all__ = ["app", "main", "EXIT_INVALID"]
