@@ -106,7 +106,7 @@ import re
 import subprocess
 import tempfile
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -240,9 +240,17 @@ def chart_block(
         raise RenderError(f"chart {chart_id}: pdf_width {pdf_width!r} is not a length like '100%'")
     if not str(alt_text).strip():
         raise RenderError(f"chart {chart_id}: alt text is required")
+    if not isinstance(vegalite_spec, Mapping):
+        raise RenderError(f"chart {chart_id}: the Vega-Lite spec must be a mapping")
+    # "$schema" is only a URL label; the page renders with the bundled Vega-Lite in
+    # "vega-lite" mode, so it is left out to keep every URL out of the page.
+    spec = {k: v for k, v in vegalite_spec.items() if k != "$schema"}
     try:
         spec_json = json.dumps(
-            vegalite_spec, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+            spec,
+            sort_keys=True,
+            ensure_ascii=False,
+            separators=(",", ":"),
             allow_nan=False,
         )
     except (TypeError, ValueError) as exc:
@@ -252,7 +260,7 @@ def chart_block(
     if isinstance(src, str) and src.lstrip().startswith("<"):
         svg_bytes = src.encode("utf-8")
         html_src = "data:image/svg+xml;base64," + base64.b64encode(svg_bytes).decode("ascii")
-        typst_img = f"image(bytes({_typst_str(src)}), format: \"svg\""
+        typst_img = f'image(bytes({_typst_str(src)}), format: "svg"'
     else:
         rel = _check_relative_path(os.fspath(src), f"chart {chart_id}")
         html_src = rel.as_posix()
@@ -324,8 +332,12 @@ def _lookup(meta: Mapping[str, Any], key: str) -> Any:
     for part in key.split("."):
         if isinstance(node, Mapping) and part in node:
             node = node[part]
-        elif isinstance(node, Sequence) and not isinstance(node, str) and part.isdigit() \
-                and int(part) < len(node):
+        elif (
+            isinstance(node, Sequence)
+            and not isinstance(node, str)
+            and part.isdigit()
+            and int(part) < len(node)
+        ):
             node = node[int(part)]
         else:
             raise KeyError(key)
@@ -358,7 +370,9 @@ class _Expander:
     def meta_value(self, args: str, where: str) -> str:
         key = args.strip().strip("\"'")
         if not key or any(c.isspace() for c in key):
-            raise RenderError(f"{where}: meta shortcode needs exactly one key, got {args.strip()!r}")
+            raise RenderError(
+                f"{where}: meta shortcode needs exactly one key, got {args.strip()!r}"
+            )
         try:
             value = _lookup(self.meta, key)
         except KeyError:
@@ -373,9 +387,7 @@ class _Expander:
             if name == "meta":
                 return self.meta_value(m.group("args"), where)
             if name == "include":
-                raise RenderError(
-                    f"{where}: an include shortcode must stand alone on its own line"
-                )
+                raise RenderError(f"{where}: an include shortcode must stand alone on its own line")
             if name == "pagebreak" and allow_blocks:
                 raise RenderError(f"{where}: pagebreak must stand alone on its own line")
             raise RenderError(f"{where}: unsupported shortcode '{name}'")
@@ -397,16 +409,22 @@ class _Expander:
             raise RenderError(f"{where}: included file {arg!r} does not exist")
         return target
 
-    def body(self, text: str, source: str, stack: tuple[Path, ...] = ()) -> str:
+    def body(
+        self, text: str, source: str, stack: tuple[Path, ...] = (), first_line: int = 1
+    ) -> str:
         out: list[str] = []
         fence: str | None = None
-        for lineno, line in enumerate(text.split("\n"), start=1):
+        for lineno, line in enumerate(text.split("\n"), start=first_line):
             where = f"{source}:{lineno}"
             if fence is not None:
                 out.append(line)
                 stripped = line.strip()
-                if stripped.startswith(fence[0]) and set(stripped) == {fence[0]} \
-                        and len(stripped) >= len(fence) and len(line) - len(line.lstrip()) < 4:
+                if (
+                    stripped.startswith(fence[0])
+                    and set(stripped) == {fence[0]}
+                    and len(stripped) >= len(fence)
+                    and len(line) - len(line.lstrip()) < 4
+                ):
                     fence = None
                 continue
             m = _FENCE_OPEN.match(line)
@@ -417,7 +435,9 @@ class _Expander:
             alone = _SHORTCODE.fullmatch(line.strip())
             if alone and alone.group("name") == "include":
                 if len(stack) >= _MAX_INCLUDE_DEPTH:
-                    raise RenderError(f"{where}: includes nested more than {_MAX_INCLUDE_DEPTH} deep")
+                    raise RenderError(
+                        f"{where}: includes nested more than {_MAX_INCLUDE_DEPTH} deep"
+                    )
                 target = self.resolve_include(alone.group("args"), where)
                 if target in stack:
                     raise RenderError(f"{where}: include cycle through {target.name}")
@@ -430,10 +450,19 @@ class _Expander:
                 out.extend(["", self.body(included, rel_name, stack + (target,)).rstrip("\n"), ""])
                 continue
             if alone and alone.group("name") == "pagebreak" and not alone.group("args").strip():
-                out.extend([
-                    "", "```{=html}", '<div class="pagebreak" style="break-after: page"></div>',
-                    "```", "", "```{=typst}", "#pagebreak(weak: true)", "```", "",
-                ])
+                out.extend(
+                    [
+                        "",
+                        "```{=html}",
+                        '<div class="pagebreak" style="break-after: page"></div>',
+                        "```",
+                        "",
+                        "```{=typst}",
+                        "#pagebreak(weak: true)",
+                        "```",
+                        "",
+                    ]
+                )
                 continue
             out.append(self.sub_inline(line, where, allow_blocks=True))
         if fence is not None:
@@ -467,11 +496,12 @@ def _split_front_matter(text: str, source: str) -> tuple[dict[str, Any], str, st
         raise RenderError(f"{source}: the YAML front matter is not valid: {exc}") from exc
     if not isinstance(fm, dict):
         raise RenderError(f"{source}: the YAML front matter must be a mapping")
-    return fm, m.group(0), text[m.end():]
+    return fm, m.group(0), text[m.end() :]
 
 
-def _expand(qmd_path: Path, metadata: Mapping[str, Any] | None,
-            resource_dir: Path | None) -> tuple[str, dict[str, Any]]:
+def _expand(
+    qmd_path: Path, metadata: Mapping[str, Any] | None, resource_dir: Path | None
+) -> tuple[str, dict[str, Any]]:
     if not qmd_path.is_file():
         raise RenderError(f"document {qmd_path} does not exist")
     try:
@@ -487,7 +517,7 @@ def _expand(qmd_path: Path, metadata: Mapping[str, Any] | None,
     exp.meta = _deep_merge(metadata or {}, fm)
 
     new_fm = exp.front_matter(fm, f"{source}: front matter")
-    body_out = exp.body(body, source)
+    body_out = exp.body(body, source, first_line=fm_raw.count("\n") + 1)
     if new_fm != fm:
         dumped = yaml.safe_dump(new_fm, allow_unicode=True, sort_keys=False, width=1_000_000)
         head = "---\n" + dumped + "---\n"
@@ -511,6 +541,7 @@ def expand_shortcodes(
 
 # --------------------------------------------------------------------------- pandoc
 
+
 def _pandoc_path() -> str:
     try:
         import pypandoc
@@ -526,7 +557,11 @@ def _run_pandoc(markdown: str, args: list[str], cwd: Path) -> str:
     cmd = [_pandoc_path(), "--from=markdown", "--fail-if-warnings=false", *args]
     try:
         proc = subprocess.run(
-            cmd, input=markdown.encode("utf-8"), capture_output=True, cwd=cwd, timeout=300,
+            cmd,
+            input=markdown.encode("utf-8"),
+            capture_output=True,
+            cwd=cwd,
+            timeout=300,
             env={**os.environ, "LC_ALL": "C.UTF-8"},
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -543,7 +578,10 @@ def _run_pandoc(markdown: str, args: list[str], cwd: Path) -> str:
 def _common_pandoc_args(front: Mapping[str, Any]) -> list[str]:
     args = [f"--lua-filter={_LUA_FILTER}", "--wrap=preserve"]
     if front.get("toc", True) is not False:
-        args += ["--toc", f"--toc-depth={int(front.get('toc-depth', 2))}"]
+        depth = front.get("toc-depth", 2)
+        if not isinstance(depth, int) or isinstance(depth, bool) or not 1 <= depth <= 6:
+            raise RenderError(f"toc-depth must be a number from 1 to 6, not {depth!r}")
+        args += ["--toc", f"--toc-depth={depth}"]
     if "toc-title" not in front:
         args.append("--metadata=toc-title:Contents")
     if "lang" not in front:
@@ -593,6 +631,9 @@ _CHART_INIT_JS = """(function () {
 """
 
 
+_RUNTIME_MARKER = "<!-- toolkit:chart-runtime -->"
+
+
 def _sha256_b64(text: str) -> str:
     return base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
 
@@ -601,8 +642,24 @@ class _HtmlAudit(HTMLParser):
     """Collects executable scripts and resource URLs of the produced page."""
 
     _URL_ATTRS = {"src", "href", "poster", "data", "srcset", "action", "formaction", "background"}
-    _FETCHING = {"script", "link", "img", "iframe", "frame", "embed", "object", "source", "video",
-                 "audio", "track", "input", "image", "use", "form", "base"}
+    _FETCHING = {
+        "script",
+        "link",
+        "img",
+        "iframe",
+        "frame",
+        "embed",
+        "object",
+        "source",
+        "video",
+        "audio",
+        "track",
+        "input",
+        "image",
+        "use",
+        "form",
+        "base",
+    }
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -619,7 +676,8 @@ class _HtmlAudit(HTMLParser):
                 self.handlers.append(f"<{tag} {name}>")
             if value and tag in self._FETCHING and name in self._URL_ATTRS:
                 v = value.strip().lower()
-                if re.match(r"^(https?:|ftp:|//|file:)", v):
+                # a self-contained page only loads data: URLs (or same-page #fragments)
+                if not v.startswith(("data:", "#")):
                     self.external.append(f"<{tag} {name}={value[:80]}>")
         if tag == "script":
             d = dict(attrs)
@@ -660,10 +718,8 @@ def render_html(
     has_charts = 'class="vega-chart"' in markdown
 
     scripts: list[str] = []
-    after = ""
     if has_charts:
         scripts = [_vega_bundle(), _CHART_INIT_JS]
-        after = "".join(f"<script>{s}</script>\n" for s in scripts)
     script_src = " ".join(f"'sha256-{_sha256_b64(s)}'" for s in scripts) or "'none'"
     csp = (
         "default-src 'none'; "
@@ -689,11 +745,20 @@ def render_html(
             "--section-divs",
             *_common_pandoc_args(front),
         ]
-        if after:
+        if scripts:
             footer = tmpd / "after.html"
-            footer.write_text(after, encoding="utf-8")
+            footer.write_text(_RUNTIME_MARKER + "\n", encoding="utf-8")
             args.append(f"--include-after-body={footer}")
         page = _run_pandoc(markdown, args, cwd=qmd.parent)
+
+    if scripts:
+        # The ~900 kB runtime is spliced in after Pandoc (which would only re-scan it):
+        # exactly once, at the end of <body>, where --include-after-body put the marker.
+        at = page.rfind(_RUNTIME_MARKER)
+        if at < 0:  # pragma: no cover - the template always has include-after
+            raise RenderError("the HTML template lost the chart runtime slot")
+        runtime = "".join(f"<script>{js}</script>\n" for js in scripts)
+        page = page[:at] + runtime + page[at + len(_RUNTIME_MARKER) :]
 
     audit = _HtmlAudit()
     audit.feed(page)
@@ -706,9 +771,14 @@ def render_html(
             "(raw HTML in the document or a fragment?)"
         )
     if audit.external:
-        raise RenderError("the page would fetch external resources: " + ", ".join(audit.external))
+        raise RenderError(
+            "the page would load resources that are not embedded (missing file or "
+            "external URL): " + ", ".join(audit.external)
+        )
     if audit.handlers:
-        raise RenderError("the page would contain inline event handlers: " + ", ".join(audit.handlers))
+        raise RenderError(
+            "the page would contain inline event handlers: " + ", ".join(audit.handlers)
+        )
 
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(page.encode("utf-8"))
@@ -718,12 +788,31 @@ def render_html(
 # --------------------------------------------------------------------------- fonts (PDF)
 
 _LATIN_SANS = ("Liberation Sans", "DejaVu Sans", "Noto Sans", "Arial", "Helvetica")
-_HANGUL_SERIF = ("Noto Serif CJK KR", "Noto Serif KR", "Source Han Serif K", "Source Han Serif KR",
-                 "NanumMyeongjo", "UnBatang", "Baekmuk Batang")
-_HANGUL_SANS = ("Noto Sans CJK KR", "Noto Sans KR", "Source Han Sans K", "Source Han Sans KR",
-                "NanumGothic", "UnDotum", "Baekmuk Gulim", "Malgun Gothic", "Apple SD Gothic Neo",
-                # pan-CJK fonts carry the Hangul syllables too
-                "Noto Sans CJK JP", "Noto Sans CJK SC", "Noto Sans CJK TC", "Noto Sans CJK HK")
+_HANGUL_SERIF = (
+    "Noto Serif CJK KR",
+    "Noto Serif KR",
+    "Source Han Serif K",
+    "Source Han Serif KR",
+    "NanumMyeongjo",
+    "UnBatang",
+    "Baekmuk Batang",
+)
+_HANGUL_SANS = (
+    "Noto Sans CJK KR",
+    "Noto Sans KR",
+    "Source Han Sans K",
+    "Source Han Sans KR",
+    "NanumGothic",
+    "UnDotum",
+    "Baekmuk Gulim",
+    "Malgun Gothic",
+    "Apple SD Gothic Neo",
+    # pan-CJK fonts carry the Hangul syllables too
+    "Noto Sans CJK JP",
+    "Noto Sans CJK SC",
+    "Noto Sans CJK TC",
+    "Noto Sans CJK HK",
+)
 _HANGUL_FONT_GLOBS = (
     "/usr/share/fonts/opentype/noto/Noto*CJK*.tt[cf]",
     "/usr/share/fonts/opentype/noto/Noto*CJK*.otf",
@@ -761,7 +850,8 @@ def _font_plan(font_paths: Sequence[str | os.PathLike[str]] | None, system_fonts
             if d not in paths:
                 paths.append(d)
     fonts = typst.Fonts(
-        include_system_fonts=system_fonts, include_embedded_fonts=True,
+        include_system_fonts=system_fonts,
+        include_embedded_fonts=True,
         font_paths=[str(p) for p in paths],
     )
     families = set(fonts.families())
@@ -770,7 +860,8 @@ def _font_plan(font_paths: Sequence[str | os.PathLike[str]] | None, system_fonts
         return next((f for f in cands if f in families), None)
 
     hangul_sans = first(_HANGUL_SANS) or next(
-        (f for f in sorted(families) if "CJK" in f and "Mono" not in f), None)
+        (f for f in sorted(families) if "CJK" in f and "Mono" not in f), None
+    )
     hangul_serif = first(_HANGUL_SERIF) or hangul_sans
     latin_sans = first(_LATIN_SANS) or "Libertinus Serif"
     body = ["Libertinus Serif"] + ([hangul_serif] if hangul_serif else [])
@@ -785,17 +876,17 @@ def _font_plan(font_paths: Sequence[str | os.PathLike[str]] | None, system_fonts
 def _pdf_timestamp(front: Mapping[str, Any]) -> int | None:
     date = front.get("date")
     if isinstance(date, _dt.datetime):
-        d = date if date.tzinfo else date.replace(tzinfo=_dt.timezone.utc)
+        d = date if date.tzinfo else date.replace(tzinfo=_dt.UTC)
         return int(d.timestamp())
     if isinstance(date, _dt.date):
-        return int(_dt.datetime(date.year, date.month, date.day, tzinfo=_dt.timezone.utc).timestamp())
+        return int(_dt.datetime(date.year, date.month, date.day, tzinfo=_dt.UTC).timestamp())
     if isinstance(date, str):
         try:
             d = _dt.date.fromisoformat(date.strip())
         except ValueError:
             d = None
         if d is not None:
-            return int(_dt.datetime(d.year, d.month, d.day, tzinfo=_dt.timezone.utc).timestamp())
+            return int(_dt.datetime(d.year, d.month, d.day, tzinfo=_dt.UTC).timestamp())
     sde = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if sde.isdigit():
         return int(sde)
@@ -860,16 +951,21 @@ def render_pdf(
 
     try:
         compiler = typst.Compiler(
-            root=str(qmd.parent), font_paths=fonts, ignore_system_fonts=not system_fonts,
+            root=str(qmd.parent),
+            font_paths=fonts,
+            ignore_system_fonts=not system_fonts,
         )
         pdf, typst_warnings = compiler.compile_with_warnings(
-            input=source.encode("utf-8"), format="pdf", timestamp=timestamp or 0,
+            input=source.encode("utf-8"),
+            format="pdf",
+            timestamp=timestamp or 0,
         )
     except typst.TypstError as exc:
         hint = "; ".join(getattr(exc, "hints", []) or [])
         msg = getattr(exc, "message", str(exc))
-        raise RenderError(f"typst could not compile the PDF: {msg}" + (f" ({hint})" if hint else "")) \
-            from None
+        raise RenderError(
+            f"typst could not compile the PDF: {msg}" + (f" ({hint})" if hint else "")
+        ) from None
     except (RuntimeError, OSError, ValueError) as exc:
         raise RenderError(f"typst could not compile the PDF: {exc}") from None
     for w in typst_warnings:
@@ -879,7 +975,3 @@ def render_pdf(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(pdf)
     return out
-
-
-def _iter_lines(text: str) -> Iterator[str]:  # pragma: no cover - small helper kept for callers
-    yield from text.split("\n")

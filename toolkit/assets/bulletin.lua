@@ -57,8 +57,10 @@ function Div(el)
   elseif is_html() then
     local head = pandoc.Div({ pandoc.Plain({ pandoc.Strong(title) }) }, { class = "callout-title" })
     local body = pandoc.Div(content, { class = "callout-body" })
+    -- attributes as an ordered list: Lua tables iterate in random order,
+    -- which would make the HTML output non-deterministic
     return pandoc.Div({ head, body },
-      { id = el.identifier, class = "callout callout-" .. kind, role = "note" })
+      pandoc.Attr(el.identifier, { "callout", "callout-" .. kind }, { { "role", "note" } }))
   end
   return nil
 end
@@ -67,7 +69,7 @@ function Table(el)
   if not is_html() then return nil end
   local label = pandoc.utils.stringify(el.caption.long)
   if label == "" then label = "Table" end
-  return pandoc.Div({ el }, {
-    class = "table-wrap", role = "region", tabindex = "0", ["aria-label"] = label,
-  })
+  return pandoc.Div({ el }, pandoc.Attr("", { "table-wrap" }, {
+    { "role", "region" }, { "tabindex", "0" }, { "aria-label", label },
+  }))
 end

@@ -1,0 +1,502 @@
+"""Tests of toolkit.render: real HTML and PDF renders of a tiny bulletin, read back."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+import warnings
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from toolkit import render as R
+
+FIXTURES = Path(__file__).parent / "fixtures" / "render"
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+HOSTILE = {
+    "script": "<script>alert(1)</script>",
+    "img": "<img src=x onerror=alert(1)>",
+    "typst": "#set page(width: 1cm)",
+    "math": "$x$",
+    "bold": "*bold*",
+    "link": "[link](javascript:alert(1))",
+    "shortcode": "{{< meta totals.detained >}}",
+    "backslash": "C:\\temp\\new \\\\ end\\",
+}
+KOREAN = "캄보디아"
+QUARTERS = ["2024 Q2", "2024 Q3", "2024 Q4", "2025 Q1"]
+DETAINED = [640, 812, 1005, 1234]
+CHART_CAPTION = "People detained by quarter, <b>2024 Q2</b>–2025 Q1 {{< meta x >}}"
+
+needs_poppler = pytest.mark.skipif(
+    not (shutil.which("pdftotext") and shutil.which("pdffonts")), reason="poppler-utils missing"
+)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _chart_spec() -> dict:
+    import altair as alt
+    import polars as pl
+
+    df = pl.DataFrame({"quarter": QUARTERS, "detained": DETAINED})
+    chart = (
+        alt.Chart(df)
+        .mark_bar(color="#1f3a5f")
+        .encode(
+            x=alt.X("quarter:N", title="Quarter", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("detained:Q", title="People detained"),
+            tooltip=["quarter:N", "detained:Q"],
+        )
+        .properties(width=420, height=200)
+    )
+    return chart.to_dict()
+
+
+def _build_doc(root: Path) -> tuple[Path, Path, dict]:
+    """Copy the fixture document to ``root`` and generate the chart fragment + SVG."""
+    import vl_convert as vlc
+
+    shutil.copytree(FIXTURES, root, dirs_exist_ok=True)
+    build = root / "_build"
+    build.mkdir(exist_ok=True)
+    spec = _chart_spec()
+    (build / "detentions.svg").write_text(vlc.vegalite_to_svg(spec), encoding="utf-8")
+    block = R.chart_block(
+        "chart-detentions",
+        spec,
+        "_build/detentions.svg",
+        "Bar chart: detentions rose from 640 in 2024 Q2 to 1,234 in 2025 Q1.",
+        CHART_CAPTION,
+    )
+    (build / "chart.md").write_text(block, encoding="utf-8")
+    meta = R.load_metadata(root / "metadata.yaml")
+    return root / "bulletin.qmd", build, meta
+
+
+class _Page(HTMLParser):
+    """Tags, attributes, executable scripts and visible text of an HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict]] = []
+        self.scripts: list[str] = []
+        self.text: list[str] = []
+        self._script: list[str] | None = None
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        d = dict(attrs)
+        self.tags.append((tag, d))
+        if tag == "script":
+            self._script = []
+        if tag in ("style", "noscript"):
+            self._skip += 1
+
+    def handle_endtag(self, tag):
+        if tag == "script" and self._script is not None:
+            self.scripts.append("".join(self._script))
+            self._script = None
+        if tag in ("style", "noscript"):
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if self._script is not None:
+            self._script.append(data)
+        elif not self._skip:
+            self.text.append(data)
+
+
+def _parse(page: str) -> _Page:
+    p = _Page()
+    p.feed(page)
+    p.close()
+    return p
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    """The fixture bulletin rendered twice to HTML and PDF (for the determinism check)."""
+    root = tmp_path_factory.mktemp("bulletin")
+    qmd, build, meta = _build_doc(root)
+    out = root / "out"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        html1 = R.render_html(qmd, meta, out / "a" / "bulletin.html", resource_dir=build)
+        pdf1 = R.render_pdf(qmd, meta, out / "a" / "bulletin.pdf", resource_dir=build)
+        html2 = R.render_html(qmd, meta, out / "b" / "bulletin.html", resource_dir=build)
+        pdf2 = R.render_pdf(qmd, meta, out / "b" / "bulletin.pdf", resource_dir=build)
+    return {
+        "root": root,
+        "qmd": qmd,
+        "build": build,
+        "meta": meta,
+        "html": html1,
+        "pdf": pdf1,
+        "html2": html2,
+        "pdf2": pdf2,
+        "warnings": [w for w in caught if issubclass(w.category, R.RenderWarning)],
+    }
+
+
+@pytest.fixture(scope="module")
+def pdf_text(rendered) -> str:
+    out = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(rendered["pdf"]), "-"],
+        capture_output=True,
+        check=True,
+    )
+    return out.stdout.decode("utf-8")
+
+
+# --------------------------------------------------------------------------- escaping
+
+
+@pytest.mark.parametrize("value", [*HOSTILE.values(), KOREAN, "a & b &amp; c", "@ref ~x~ ^y^"])
+def test_escape_md_round_trips_through_pandoc_as_literal_text(value):
+    md = f"Value: {R.escape_md(value)} end."
+    out = subprocess.run(
+        [R._pandoc_path(), "-f", "markdown", "-t", "html5"],
+        input=md.encode(),
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    page = _parse(out)
+    assert [t for t, _ in page.tags] == ["p"], out  # nothing but one paragraph of text
+    assert _norm("".join(page.text)).strip() == f"Value: {value} end."
+
+
+def test_escape_md_folds_lines_so_data_cannot_open_blocks():
+    escaped = R.escape_md("a\n\n# heading\n    code\r\n| x |")
+    assert "\n" not in escaped
+    assert escaped == r"a \# heading code \| x \|"
+
+
+# --------------------------------------------------------------------------- chart blocks
+
+
+def test_chart_block_has_one_raw_block_per_format_with_escaped_text():
+    spec = _chart_spec()
+    md = R.chart_block("c1", spec, "charts/c1.svg", 'Alt "text" <i>', "Cap {{< meta k >}} `x`")
+    assert md.count("{=html}") == 1 and md.count("{=typst}") == 1
+    html_part = md.split("{=html}\n", 1)[1].split("\n```", 1)[0]
+    typst_part = md.split("{=typst}\n", 1)[1].split("\n```", 1)[0]
+    # HTML: figure > div[role=img][aria-label] + noscript fallback + figcaption
+    page = _parse(html_part)
+    tags = {t: a for t, a in page.tags}
+    assert tags["div"]["role"] == "img" and tags["div"]["aria-label"] == 'Alt "text" <i>'
+    assert json.loads(tags["div"]["data-vega-spec"])["encoding"] == spec["encoding"]
+    assert "$schema" not in tags["div"]["data-vega-spec"]
+    assert tags["img"]["src"] == "charts/c1.svg" and "noscript" in tags and "figcaption" in tags
+    assert "<i>" not in html_part and "{{<" not in md and "`x`" not in md
+    assert _norm("".join(page.text)).strip() == "Cap {{< meta k >}} `x`"
+    # Typst: a figure of the SVG with alt text, caption as a string literal
+    assert typst_part.startswith('#figure(\n  image("charts/c1.svg"')
+    assert 'alt: "Alt \\"text\\" \\u{3c}i\\u{3e}"' in typst_part
+    assert typst_part.rstrip().endswith("<fig-c1>")
+
+
+def test_chart_block_accepts_svg_text_and_rejects_bad_input():
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'
+    md = R.chart_block("c2", {"mark": "bar"}, svg, "alt", "cap")
+    assert 'src="data:image/svg+xml;base64,' in md and "image(bytes(" in md
+    with pytest.raises(R.RenderError):
+        R.chart_block("1bad id", {}, "x.svg", "alt", "cap")
+    with pytest.raises(R.RenderError):
+        R.chart_block("c3", {}, "../x.svg", "alt", "cap")
+    with pytest.raises(R.RenderError):
+        R.chart_block("c3", {}, "/abs/x.svg", "alt", "cap")
+    with pytest.raises(R.RenderError):
+        R.chart_block("c3", {"v": float("nan")}, "x.svg", "alt", "cap")
+    with pytest.raises(R.RenderError):
+        R.chart_block("c3", {}, "x.svg", "  ", "cap")
+
+
+# --------------------------------------------------------------------------- shortcodes
+
+
+def _doc(tmp_path: Path, body: str, front: str = 'title: "T"\n') -> Path:
+    qmd = tmp_path / "doc.qmd"
+    qmd.write_text(f"---\n{front}---\n\n{body}\n", encoding="utf-8")
+    return qmd
+
+
+def test_meta_expansion_dotted_keys_escaping_and_no_re_expansion(tmp_path):
+    qmd = _doc(
+        tmp_path,
+        "A {{< meta a.b.c >}} B {{< meta list.1 >}} C {{< meta evil >}} D {{{< meta a >}}}",
+        front='title: "Bulletin {{< meta a.b.c >}}"\n',
+    )
+    meta = {"a": {"b": {"c": 42}}, "list": ["x", "y*"], "evil": "{{< meta a.b.c >}}"}
+    md = R.expand_shortcodes(qmd, meta)
+    assert "A 42 B y\\* C \\{\\{\\< meta a\\.b\\.c \\>\\}\\} D \\{\\{\\< meta a \\>\\}\\}" in md
+    assert "title: Bulletin 42" in md
+
+
+def test_unknown_meta_key_raises_with_location(tmp_path):
+    qmd = _doc(tmp_path, "line one\n\nvalue {{< meta totals.missing >}}")
+    with pytest.raises(R.RenderError, match=r"doc\.qmd:7: unknown metadata key 'totals\.missing'"):
+        R.expand_shortcodes(qmd, {"totals": {"detained": 1}})
+
+
+@pytest.mark.parametrize("value", [None, [1, 2], {"k": 1}])
+def test_non_scalar_meta_value_raises(tmp_path, value):
+    qmd = _doc(tmp_path, "v {{< meta k >}}")
+    with pytest.raises(R.RenderError, match="metadata key 'k'"):
+        R.expand_shortcodes(qmd, {"k": value})
+
+
+def test_includes_nest_relative_to_document_and_skip_code_fences(tmp_path):
+    (tmp_path / "frag").mkdir()
+    (tmp_path / "frag" / "a.md").write_text(
+        "from a {{< meta n >}}\n\n{{< include frag/b.md >}}\n", encoding="utf-8"
+    )
+    (tmp_path / "frag" / "b.md").write_text("from b\n", encoding="utf-8")
+    qmd = _doc(tmp_path, "{{< include frag/a.md >}}\n\n```\n{{< include nowhere.md >}}\n```")
+    md = R.expand_shortcodes(qmd, {"n": 7}, resource_dir=tmp_path / "frag")
+    assert "from a 7" in md and "from b" in md
+    assert "{{< include nowhere.md >}}" in md  # code blocks are left verbatim
+
+
+@pytest.mark.parametrize(
+    "path", ["../outside.md", "frag/../../outside.md", "/etc/hostname", "~/x.md", "frag\\a.md"]
+)
+def test_include_path_traversal_is_refused(tmp_path, path):
+    doc_dir = tmp_path / "doc"
+    (doc_dir / "frag").mkdir(parents=True)
+    (tmp_path / "outside.md").write_text("secret\n", encoding="utf-8")
+    qmd = _doc(doc_dir, f"{{{{< include {path} >}}}}")
+    with pytest.raises(R.RenderError, match="include"):
+        R.expand_shortcodes(qmd, {}, resource_dir=doc_dir / "frag")
+
+
+def test_include_through_symlink_outside_allowed_dirs_is_refused(tmp_path):
+    doc_dir = tmp_path / "doc"
+    doc_dir.mkdir()
+    (tmp_path / "secret.md").write_text("secret\n", encoding="utf-8")
+    (doc_dir / "link.md").symlink_to(tmp_path / "secret.md")
+    qmd = _doc(doc_dir, "{{< include link.md >}}")
+    with pytest.raises(R.RenderError, match="outside"):
+        R.expand_shortcodes(qmd, {}, resource_dir=doc_dir)
+
+
+def test_include_errors_inline_missing_cycle_and_unknown_shortcode(tmp_path):
+    (tmp_path / "loop.md").write_text("{{< include loop.md >}}\n", encoding="utf-8")
+    cases = {
+        "text {{< include loop.md >}}": "alone on its own line",
+        "{{< include missing.md >}}": "does not exist",
+        "{{< include loop.md >}}": "cycle",
+        "{{< env HOME >}}": "unsupported shortcode 'env'",
+    }
+    for body, message in cases.items():
+        with pytest.raises(R.RenderError, match=message):
+            R.expand_shortcodes(_doc(tmp_path, body), {})
+
+
+def test_pagebreak_becomes_one_raw_block_per_format(tmp_path):
+    md = R.expand_shortcodes(_doc(tmp_path, "a\n\n{{< pagebreak >}}\n\nb"), {})
+    assert '```{=html}\n<div class="pagebreak"' in md
+    assert "```{=typst}\n#pagebreak(weak: true)\n```" in md
+
+
+def test_missing_chart_svg_is_an_error_in_both_formats(tmp_path):
+    block = R.chart_block("c", {"mark": "bar"}, "charts/missing.svg", "alt", "cap")
+    (tmp_path / "chart.md").write_text(block, encoding="utf-8")
+    qmd = _doc(tmp_path, "{{< include chart.md >}}")
+    with pytest.raises(R.RenderError, match="not embedded"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", R.RenderWarning)
+        R.render_html(qmd, {}, tmp_path / "out.html", resource_dir=tmp_path)
+    with pytest.raises(R.RenderError, match="typst could not compile"):
+        R.render_pdf(qmd, {}, tmp_path / "out.pdf", resource_dir=tmp_path)
+    assert not (tmp_path / "out.html").exists() and not (tmp_path / "out.pdf").exists()
+
+
+def test_raw_script_in_a_fragment_is_refused(tmp_path):
+    qmd = _doc(tmp_path, '```{=html}\n<script>alert("x")</script>\n```')
+    with pytest.raises(R.RenderError, match="scripts"):
+        R.render_html(qmd, {}, tmp_path / "out.html", resource_dir=tmp_path)
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+def test_html_is_self_contained_and_hostile_values_are_text(rendered):
+    page = rendered["html"].read_text(encoding="utf-8")
+    doc = _parse(page)
+    # our two scripts only: the Vega runtime (exactly once) and the chart initialiser
+    assert len(doc.scripts) == 2
+    assert sum("window.vegaEmbed=" in s for s in doc.scripts) == 1
+    assert page.count("window.vegaEmbed=") == 1
+    for tag, attrs in doc.tags:
+        assert not any(k.startswith("on") for k in attrs), (tag, attrs)
+        if tag == "script":
+            assert "src" not in attrs
+        for key in ("src", "href"):
+            value = (attrs.get(key) or "").strip().lower()
+            assert not value.startswith(("http:", "https:", "//")), (tag, attrs)
+        if tag == "img":
+            assert attrs["src"].startswith("data:image/svg+xml")
+    csp = next(
+        a["content"] for t, a in doc.tags if a.get("http-equiv") == "Content-Security-Policy"
+    )
+    assert "default-src 'none'" in csp and "unsafe-eval" not in csp
+    # every hostile value appears as literal text, in the table of the fixture
+    text = _norm("".join(doc.text))
+    for value in HOSTILE.values():
+        assert value in text
+    assert CHART_CAPTION in text and KOREAN in text
+    assert "In 2025 Q1, 1234 people were reported detained" in text
+    assert "Literal shortcode syntax: {{< meta totals.detained >}}." in text
+    # structure: title, TOC, callouts, wrapped tables, chart div
+    assert "<title>Quarterly Bulletin, 2025 Q1</title>" in page
+    assert any(t == "nav" and a.get("id") == "TOC" for t, a in doc.tags)
+    assert sum(a.get("class") == "callout callout-note" for _, a in doc.tags) == 1
+    assert sum(a.get("class") == "table-wrap" for _, a in doc.tags) == 2
+    assert any(a.get("id") == "chart-detentions" and a.get("role") == "img" for _, a in doc.tags)
+
+
+def test_html_and_pdf_renders_are_byte_identical(rendered):
+    assert rendered["html"].read_bytes() == rendered["html2"].read_bytes()
+    assert rendered["pdf"].read_bytes() == rendered["pdf2"].read_bytes()
+
+
+# --------------------------------------------------------------------------- PDF
+
+
+@needs_poppler
+def test_pdf_text_shows_values_korean_and_literal_hostile_strings(rendered, pdf_text):
+    text = _norm(pdf_text)
+    assert "Quarterly Bulletin, 2025 Q1" in text
+    assert "In 2025 Q1, 1234 people were reported detained and 987 were repatriated" in text
+    assert KOREAN in text
+    for key in ("script", "img", "typst", "math", "bold", "shortcode"):
+        assert HOSTILE[key] in text, key
+    assert "[link](javascript:alert(1))" in text.replace("( ", "(")
+    assert "Page 1 of 2" in text or "Page 1 of 3" in text
+    assert "Figure 1." in text and "Table 1." in text
+    # "#set page(width: 1cm)" stayed text: the pages are still A4
+    info = subprocess.run(["pdfinfo", str(rendered["pdf"])], capture_output=True, check=True)
+    assert re.search(rb"Page size:\s+595\.\d+ x 841\.\d+ pts \(A4\)", info.stdout)
+    assert b"CreationDate:    Tue Apr 15 00:00:00 2025 UTC" in info.stdout
+
+
+@needs_poppler
+def test_pdf_embeds_every_font_including_a_hangul_font(rendered):
+    out = subprocess.run(["pdffonts", str(rendered["pdf"])], capture_output=True, check=True)
+    rows = out.stdout.decode().splitlines()[2:]
+    assert rows, "no fonts listed"
+    for row in rows:
+        # columns: name type encoding emb sub uni object-id gen (name/type may hold spaces)
+        emb = row.split()[-5]
+        assert emb == "yes", row
+    if R.hangul_font_paths():
+        assert any("CJK" in row for row in rows), rows
+    assert [str(w.message) for w in rendered["warnings"]] == []  # no font or pandoc notes
+
+
+@needs_poppler
+def test_pdf_without_hangul_font_warns_but_renders(rendered, tmp_path):
+    out = tmp_path / "nofont.pdf"
+    with pytest.warns(R.RenderWarning, match="no Hangul-capable font"):
+        R.render_pdf(
+            rendered["qmd"],
+            rendered["meta"],
+            out,
+            resource_dir=rendered["build"],
+            system_fonts=False,
+        )
+    assert out.read_bytes().startswith(b"%PDF")
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, check=True).stdout
+    assert b"1234 people were reported detained" in text
+
+
+# --------------------------------------------------------------------------- browser
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian chromium not installed")
+def test_chart_draws_in_headless_chromium_without_errors(rendered):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    profile = tempfile.mkdtemp(prefix="chromium-profile-")
+    opts = Options()
+    opts.binary_location = "/usr/bin/chromium"
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1100,2200",
+        f"--user-data-dir={profile}",
+    ):
+        opts.add_argument(arg)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    try:
+        driver.get(rendered["html"].resolve().as_uri())
+        chart = driver.find_element(By.ID, "chart-detentions")
+        WebDriverWait(driver, 15).until(lambda d: chart.get_attribute("data-chart-state"))
+        assert chart.get_attribute("data-chart-state") == "drawn"
+        bars = chart.find_elements(By.CSS_SELECTOR, "svg g.mark-rect path")
+        assert len(bars) == len(DETAINED)
+        heights = [b.size["height"] for b in bars]
+        assert heights == sorted(heights) and heights[0] > 0  # data drives the marks
+        # tooltip on hover shows the datum
+        ActionChains(driver).move_to_element(bars[-1]).perform()
+        WebDriverWait(driver, 5).until(
+            lambda d: (
+                "1234"
+                in d.execute_script(
+                    "var t=document.getElementById('vg-tooltip-element');"
+                    "return t && t.classList.contains('visible') ? t.textContent : ''"
+                )
+            )
+        )
+        ARTIFACTS.mkdir(exist_ok=True)
+        assert driver.save_screenshot(str(ARTIFACTS / "render_bulletin.png"))
+        severe = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+        assert not severe, severe
+        requested = []
+        for entry in driver.get_log("performance"):
+            msg = json.loads(entry["message"])["message"]
+            if msg["method"] == "Network.requestWillBeSent":
+                requested.append(msg["params"]["request"]["url"])
+        assert not [u for u in requested if u.startswith(("http:", "https:"))], requested
+        # the hostile <img onerror> never became an element; no extra script ran
+        assert driver.execute_script("return document.querySelectorAll('img[onerror]').length") == 0
+        assert driver.execute_script("return document.scripts.length") == 2
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_assets_exist_and_are_offline():
+    for name in (
+        "bulletin.css",
+        "bulletin.lua",
+        "bulletin-html.template",
+        "bulletin-typst.template",
+    ):
+        text = (R.ASSETS / name).read_text(encoding="utf-8")
+        assert not re.search(r"(url\(|@import|src=)\s*['\"]?(https?:)?//", text), name
