@@ -1,0 +1,80 @@
+"""One build at a time per output folder; a killed build never leaves a lock behind."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from toolkit.build import BuildLocked, build_lock, inputs_digest
+
+HOLD = """
+import sys, time
+from pathlib import Path
+from toolkit.build import build_lock
+with build_lock(Path(sys.argv[1])):
+    print("locked", flush=True)
+    time.sleep(60)
+"""
+
+
+def _holder(out: Path) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(out)], stdout=subprocess.PIPE,
+                            text=True)
+    assert proc.stdout.readline().strip() == "locked"
+    return proc
+
+
+def test_a_second_build_is_refused_while_one_runs(tmp_path):
+    proc = _holder(tmp_path)
+    try:
+        with pytest.raises(BuildLocked, match=f"another build is running on .*pid {proc.pid}"):
+            with build_lock(tmp_path):
+                pass
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_a_lock_left_by_a_killed_build_does_not_block_the_next(tmp_path):
+    proc = _holder(tmp_path)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert (tmp_path / ".build.lock").exists()  # the file stays; the lock does not
+    with build_lock(tmp_path):
+        entered = True
+    assert entered
+
+
+def test_the_lock_is_released_after_a_failed_build(tmp_path):
+    with pytest.raises(RuntimeError):
+        with build_lock(tmp_path):
+            raise RuntimeError("failed")
+    with build_lock(tmp_path):
+        pass
+
+
+def _raw(tmp_path: Path) -> Path:
+    raw = tmp_path / "raw"
+    (raw / "detentions").mkdir(parents=True)
+    (raw / "sources.csv").write_text("source_id\nS1\n")
+    (raw / "detentions" / "a.csv").write_text("record_id\nD1\n")
+    return raw
+
+
+def test_the_inputs_digest_changes_with_data_and_options_only(tmp_path):
+    raw = _raw(tmp_path)
+    day = dt.date(2026, 1, 31)
+    first = inputs_digest(raw, day, None, None)
+    time.sleep(0.01)
+    (raw / "sources.csv").touch()  # a new mtime alone changes nothing
+    assert inputs_digest(raw, day, None, None) == first
+    assert inputs_digest(raw, dt.date(2026, 2, 1), None, None) != first
+    (raw / "detentions" / "a.csv").write_text("record_id\nD2\n")
+    assert inputs_digest(raw, day, None, None) != first
