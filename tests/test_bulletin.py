@@ -1,0 +1,354 @@
+"""The rendered bulletin: figures in the HTML and the PDF, fonts, escaping, charts in a browser.
+
+The shipped data is loaded once and the bulletin for 2025-Q4 rendered once per module
+(module-scoped fixtures); every headline figure read back from the outputs is compared with an
+independent count of the raw CSVs (tests/fixtures/bulletin/independent.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+from types import SimpleNamespace
+
+import polars as pl
+import pytest
+
+from toolkit.bulletin import (
+    BulletinError,
+    build_bulletin,
+    load_config,
+    render_bulletin,
+)
+from toolkit.periods import parse_period
+from toolkit.validate import validate
+from toolkit.warehouse import connect, write_warehouse
+
+ROOT = Path(__file__).resolve().parent.parent
+RAW = ROOT / "data" / "raw"
+AS_OF = dt.date(2026, 11, 28)
+ARTIFACTS = ROOT / "tests" / "artifacts"
+sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "bulletin"))
+import independent  # noqa: E402
+
+INJECTION = ('gives <script>alert("owned")</script> <img src=x onerror=alert(1)> **bold** '
+             '[link](https://evil.example/) {{< meta bulletin.title >}} #set page(fill: red) '
+             '$x^2$ | cell')
+needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils")
+
+
+def _load(raw: Path, out: Path) -> Path:
+    write_warehouse(validate(raw, AS_OF, None, lambda _: None), raw, out)
+    return out
+
+
+def _injected_raw(tmp: Path) -> Path:
+    """The shipped data with markup and script in a note and a location of 2025-Q4."""
+    raw = tmp / "raw"
+    shutil.copytree(RAW, raw)
+    path = next((raw / "detentions").glob("*.csv"))
+    path.chmod(0o644)
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        fields, rows = reader.fieldnames, list(reader)
+    for row in rows:
+        if row["record_id"] == "DET-2025-0014":
+            row["notes"] = INJECTION
+            row["location"] = "KK Park <b>Myawaddy</b> *x*"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return raw
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory) -> Path:
+    return _load(RAW, tmp_path_factory.mktemp("wh"))
+
+
+@pytest.fixture(scope="module")
+def bulletin(warehouse, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("bulletin")
+    build_bulletin(out, parse_period("2025-Q4"), AS_OF, warehouse_dir=warehouse)
+    return out
+
+
+@pytest.fixture(scope="module")
+def injected(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("injected")
+    wh = _load(_injected_raw(tmp), tmp / "wh")
+    out = tmp / "out"
+    build_bulletin(out, parse_period("2025-Q4"), AS_OF, warehouse_dir=wh)
+    return out
+
+
+@pytest.fixture(scope="module")
+def expected() -> dict[str, dict[str, int]]:
+    return {
+        "current": independent.headline(RAW, "2025-10-01", "2025-12-31"),
+        "previous": independent.headline(RAW, "2025-07-01", "2025-09-30"),
+        "year_earlier": independent.headline(RAW, "2024-10-01", "2024-12-31"),
+    }
+
+
+def _pdf_text(path: Path, layout: bool = True) -> str:
+    args = ["pdftotext", "-enc", "UTF-8"] + (["-layout"] if layout else []) + [str(path), "-"]
+    return subprocess.run(args, check=True, capture_output=True).stdout.decode("utf-8")
+
+
+class _Page(HTMLParser):
+    """Tags with attributes (the page's structure), text, and the headline figure spans."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple] = []
+        self.text: list[str] = []
+        self.figures: dict[str, str] = {}
+        self._figure: str | None = None
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        d = dict(attrs)
+        # chart specs carry data values; the structure is the tag and attribute names
+        self.tags.append((tag, tuple(sorted(k for k, _ in attrs)), d.get("class"), d.get("href")))
+        if tag == "span" and d.get("data-figure"):
+            self._figure = d["data-figure"]
+        if tag in ("script", "style"):
+            self._skip += 1
+
+    def handle_endtag(self, tag):
+        self.tags.append(("/" + tag,))
+        if tag in ("script", "style"):
+            self._skip -= 1
+        if tag == "span":
+            self._figure = None
+
+    def handle_data(self, data):
+        if self._skip:
+            return
+        self.text.append(data)
+        if self._figure:
+            self.figures[self._figure] = self.figures.get(self._figure, "") + data
+
+
+def _page(path: Path) -> _Page:
+    page = _Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    return page
+
+
+def _num(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def _row_numbers(lines: list[str], label: str) -> list[int]:
+    """The plain counts on the table row whose first cell is ``label`` (which may wrap)."""
+    words = label.split()
+    for i, line in enumerate(lines):
+        cells = line.strip()
+        for cut in range(len(words), 0, -1):
+            head = " ".join(words[:cut])
+            rest = " ".join(words[cut:])
+            if cells.startswith(head + " ") and (not rest or lines[i + 1].strip() == rest):
+                tail = cells[len(head):]
+                # counts only: not the signed changes or percentages of the last columns
+                return [_num(n) for n in re.findall(r"(?<![\d(+\u2212,-])\d[\d,]*(?![\d%)])",
+                                                    tail)]
+    raise AssertionError(f"no table row {label!r} in the PDF text")
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+def test_the_bulletin_writes_html_pdf_and_a_csv_per_chart(bulletin):
+    names = sorted(p.relative_to(bulletin).as_posix() for p in bulletin.rglob("*") if p.is_file())
+    assert names == ["bulletin-data/detentions-by-country.csv", "bulletin-data/held-by-quarter.csv",
+                     "bulletin-data/quarterly-trend.csv", "bulletin-data/repatriations-by-mode.csv",
+                     "bulletin.html", "bulletin.pdf"]
+
+
+def test_headline_figures_in_the_html_equal_the_raw_csvs(bulletin, expected):
+    page = _page(bulletin / "bulletin.html")
+    got = {k: _num(v) for k, v in page.figures.items()}
+    assert got == expected["current"]
+    text = " ".join(" ".join(page.text).split())
+    assert "October to December 2025" in text
+    assert (f"{expected['current']['detained']:,} people were recorded as detained" in text)
+
+
+@needs_poppler
+def test_headline_figures_in_the_pdf_equal_the_raw_csvs(bulletin, expected):
+    text = _pdf_text(bulletin / "bulletin.pdf")
+    labels = {"detained": "People detained", "repatriated": "People repatriated",
+              "arrested_on_arrival": "Arrested on arrival", "deaths": "Deaths in scope"}
+    lines = text.splitlines()
+    for key, name in labels.items():
+        numbers = _row_numbers(lines, name)
+        assert numbers[:3] == [expected["current"][key], expected["previous"][key],
+                               expected["year_earlier"][key]], (name, numbers)
+    flat = " ".join(_pdf_text(bulletin / "bulletin.pdf", layout=False).split())
+    assert f"In October to December 2025, {expected['current']['detained']:,} people" in flat
+    assert "212 fewer than in July to September 2025 (3,108)" in flat
+    assert "not comparable" in flat
+
+
+@needs_poppler
+def test_the_title_names_the_period_in_words(bulletin):
+    info = subprocess.run(["pdfinfo", str(bulletin / "bulletin.pdf")], capture_output=True,
+                          check=True).stdout.decode()
+    assert "October to December 2025" in info
+    assert "<title>Detentions, repatriations and deaths linked to online-scam compounds: " \
+           "October to December 2025</title>" in (bulletin / "bulletin.html").read_text()
+
+
+@needs_poppler
+def test_every_pdf_font_is_embedded_and_hangul_comes_through(bulletin):
+    fonts = subprocess.run(["pdffonts", str(bulletin / "bulletin.pdf")], capture_output=True,
+                           check=True).stdout.decode().splitlines()[2:]
+    assert fonts, "the PDF lists no fonts"
+    assert all(line.split()[-5] == "yes" for line in fonts), fonts  # the 'emb' column
+    assert any("CJK" in line for line in fonts)
+    text = _pdf_text(bulletin / "bulletin.pdf", layout=False)
+    assert load_config().organisation_ko in " ".join(text.split())
+    assert "구금" in text and "송환" in text
+
+
+def test_chart_csvs_hold_the_numbers_and_are_linked_from_the_page(bulletin, expected):
+    html = (bulletin / "bulletin.html").read_text(encoding="utf-8")
+    for path in (bulletin / "bulletin-data").glob("*.csv"):
+        assert f'href="bulletin-data/{path.name}"' in html
+    with (bulletin / "bulletin-data" / "quarterly-trend.csv").open(newline="") as fh:
+        rows = {(r["period"], r["measure"]): int(r["persons"]) for r in csv.DictReader(fh)}
+    assert rows[("2025-Q4", "detained")] == expected["current"]["detained"]
+    assert rows[("2025-Q3", "repatriated")] == expected["previous"]["repatriated"]
+
+
+def test_stock_section_states_the_reconciliation_findings(bulletin):
+    html = (bulletin / "bulletin.html").read_text(encoding="utf-8")
+    assert ("<li>Myanmar, nationality India: by 10 March 2025, 283 people had been recorded as "
+            "repatriated from Myanmar but none as detained there (record REP-2025-0004).</li>"
+            ) in html
+    text = " ".join(" ".join(_page(bulletin / "bulletin.html").text).split())
+    assert "[x]" in text
+
+
+def test_fatalities_section_states_the_scope_rule_and_the_excluded_death(bulletin):
+    text = " ".join(" ".join(_page(bulletin / "bulletin.html").text).split())
+    assert "A death is counted when its link to scam operations is confirmed, suspected or " \
+           "under investigation" in text
+    assert "FAT-2025-0003: 1 death in Cambodia (20 October 2025), link to scam operations: " \
+           "no link known" in text
+
+
+# --------------------------------------------------------------------------- escaping
+
+
+def test_markup_in_raw_notes_changes_nothing_in_the_page_but_the_text(bulletin, injected):
+    clean, dirty = _page(bulletin / "bulletin.html"), _page(injected / "bulletin.html")
+    assert dirty.tags == clean.tags  # same elements, attributes, classes and links
+    text = " ".join(" ".join(dirty.text).split())
+    assert INJECTION in text
+    assert "KK Park <b>Myawaddy</b> *x*" in text
+    html = (injected / "bulletin.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in html and "&lt;script&gt;alert" in html
+    assert not [t for t in dirty.tags if len(t) > 1 and "onerror" in t[1]]
+    assert not [t for t in dirty.tags if len(t) > 3 and t[3] and "evil.example" in t[3]]
+
+
+@needs_poppler
+def test_markup_in_raw_notes_reaches_the_pdf_as_text(injected):
+    text = " ".join(_pdf_text(injected / "bulletin.pdf", layout=False).split())
+    assert '<script>alert("owned")</script>' in text
+    assert "#set page(fill: red)" in text and "$x^2$" in text
+
+
+# --------------------------------------------------------------------------- publishing extra
+
+
+def test_render_bulletin_as_a_publish_extra_reports_revisions(warehouse, tmp_path):
+    revisions = pl.DataFrame([{
+        "table": "quarterly_summary", "period": "2025-Q3", "country": "KHM",
+        "nationality": "KOR", "measure": "detained", "previous_value": 85,
+        "previous_status": None, "value": 90, "status": "[r]", "previous_release": "2026-08-28",
+        "note": None}])
+    release = tmp_path / "release"
+    (release / "data").mkdir(parents=True)
+    (release / "data" / "quarterly_summary.csv").write_text("period\n2025-Q4\n")
+    con = connect(warehouse)
+    try:
+        ctx = SimpleNamespace(out_dir=tmp_path, dir=release, release_id="2026-11-28",
+                              as_of=AS_OF, period=parse_period("2025-Q4"),
+                              previous=SimpleNamespace(release_id="2026-08-28"), con=con,
+                              tables={"revisions": revisions}, next_release=dt.date(2027, 2, 26))
+        written = render_bulletin(ctx)
+    finally:
+        con.close()
+    assert all(p.is_relative_to(release) and p.is_file() for p in written)
+    assert {p.name for p in written} >= {"bulletin.html", "bulletin.pdf"}
+    text = " ".join(" ".join(_page(release / "bulletin.html").text).split())
+    assert "1 published figure has been revised since the previous release" in text
+    assert "Next release: 26 February 2027" in text and "Release: 2026-11-28" in text
+    assert "October to December 2025 [p]" in text  # the release's period is provisional
+    assert 'href="data/quarterly_summary.csv"' in (release / "bulletin.html").read_text()
+
+
+def test_a_scope_rule_with_an_unknown_status_is_refused(tmp_path):
+    bad = tmp_path / "bulletin.yaml"
+    text = (ROOT / "config" / "bulletin.yaml").read_text(encoding="utf-8")
+    bad.write_text(text.replace("under_investigation]", "likely]"), encoding="utf-8")
+    with pytest.raises(BulletinError, match="unknown value"):
+        load_config(bad)
+
+
+# --------------------------------------------------------------------------- browser
+
+
+@pytest.mark.browser
+def test_the_html_opens_in_chromium_with_every_chart_drawn(bulletin):
+    if not (Path("/usr/bin/chromium").exists() and Path("/usr/bin/chromedriver").exists()):
+        pytest.skip("needs Debian chromium and chromedriver")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    profile = tempfile.mkdtemp(prefix="bulletin-chromium-")
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--window-size=1100,1400",
+                f"--user-data-dir={profile}"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    try:
+        driver.get((bulletin / "bulletin.html").resolve().as_uri())
+        states: list = []
+        for _ in range(100):
+            states = driver.execute_script(
+                "return Array.from(document.querySelectorAll('div.vega-chart'))"
+                ".map(e => [e.id, e.getAttribute('data-chart-state'),"
+                " e.querySelectorAll('svg .mark-rect path, svg .mark-rect').length])")
+            if states and all(s[1] is not None for s in states):
+                break
+            time.sleep(0.1)
+        assert [s[0] for s in states] == ["quarterly-trend", "detentions-by-country",
+                                          "repatriations-by-mode", "held-by-quarter"]
+        assert all(s[1] == "drawn" and s[2] > 0 for s in states), states
+        severe = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+        assert severe == []
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        height = driver.execute_script("return document.body.scrollHeight")
+        driver.set_window_size(1100, min(int(height), 12000))
+        assert driver.save_screenshot(str(ARTIFACTS / "bulletin.png"))
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
