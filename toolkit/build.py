@@ -44,8 +44,8 @@ class InvalidData(Exception):
 class BuildResult:
     release_dir: Path | None
     skipped: bool
-    report: object
-    files: list[Path]
+    report: object = None
+    release: object = None
 
 
 @contextmanager
@@ -128,7 +128,7 @@ def build(raw_dir: Path, out_dir: Path, *, as_of: dt.date, period: Period | None
         if not force and stamp.is_file() and _release_intact(out_dir):
             previous = json.loads(stamp.read_text(encoding="utf-8"))
             if previous.get("digest") == digest:
-                return BuildResult(out_dir / previous["release_dir"], True, None, [])
+                return BuildResult(out_dir / previous["release_dir"], True)
         result = validate(raw_dir, as_of, encoding, progress)
         if result.report.exit_code != 0:
             raise InvalidData(result.report)
@@ -150,4 +150,4 @@ def build(raw_dir: Path, out_dir: Path, *, as_of: dt.date, period: Period | None
             "release_dir": release_dir.relative_to(out_dir).as_posix(),
         }) + "\n", encoding="utf-8")
         os.replace(tmp, stamp)
-        return BuildResult(release_dir, False, result.report, list(getattr(release, "files", [])))
+        return BuildResult(release_dir, False, result.report, release)

@@ -156,6 +156,131 @@ def load_cmd(
               f"({len(result.report.warnings)} warnings; `toolkit validate` lists them).")
 
 
+PeriodOpt = Annotated[
+    str | None,
+    typer.Option("--period", help="Quarter (2025-Q4) or month (2025-10) to report; default: the "
+                 "latest complete quarter that has data."),
+]
+
+
+def parse_period_opt(value: str | None):
+    from toolkit.periods import PeriodError, parse_period
+
+    if value is None:
+        return None
+    try:
+        return parse_period(value)
+    except PeriodError as exc:
+        raise CliError(f"--period: {exc}") from None
+
+
+def _print_release(release, out_dir: Path) -> None:
+    out.print(f"Release {release.release_id} (period {release.period.label}): "
+              f"{len(release.files)} files in {release.dir}")
+    for name in ("index.html", "bulletin.html", "bulletin.pdf"):
+        if (release.dir / name).is_file():
+            out.print(f"  {name}: {release.dir / name}")
+    out.print(f"  manifest: {release.manifest_path}")
+
+
+def _publish(out_dir: Path, as_of: str | None, period: str | None, bulletin: bool) -> None:
+    from toolkit.build import build_lock
+    from toolkit.publish import PublishError, publish_release
+
+    extras = []
+    if bulletin:
+        from toolkit.bulletin import render_bulletin
+
+        extras.append(render_bulletin)
+    day = parse_as_of(as_of) if as_of else None
+    with build_lock(out_dir), progress() as step:
+        step("publishing the release")
+        try:
+            release = publish_release(out_dir, as_of=day, period=parse_period_opt(period),
+                                      extras=extras)
+        except (PublishError, FileNotFoundError) as exc:
+            raise CliError(str(exc)) from None
+    _print_release(release, out_dir)
+
+
+@app.command("publish")
+def publish_cmd(
+    out_dir: OutOpt = Path("data/processed"),
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Publish the release as of this date (default: the warehouse's).")] = None,
+    period: PeriodOpt = None,
+    bulletin: Annotated[bool, typer.Option(
+        "--bulletin/--no-bulletin", help="Render the bulletin into the release.")] = True,
+) -> None:
+    """Publish a release (open data, metadata, portal page, bulletin) from the warehouse."""
+    _publish(out_dir, as_of, period, bulletin)
+
+
+@app.command("bulletin")
+def bulletin_cmd(
+    period: PeriodOpt = None,
+    out_dir: OutOpt = Path("data/processed"),
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="As-of date of the release (default: the warehouse's).")] = None,
+) -> None:
+    """Render the quarterly bulletin (HTML and PDF) for a period into the release."""
+    _publish(out_dir, as_of, period, True)
+
+
+@app.command("build")
+def build_cmd(
+    raw: RawOpt = Path("data/raw"),
+    out_dir: OutOpt = Path("data/processed"),
+    period: PeriodOpt = None,
+    as_of: AsOfOpt = None,
+    encoding: EncodingOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Rebuild even if nothing changed.")]
+    = False,
+) -> None:
+    """The whole job: validate, load the warehouse, publish the release and its bulletin."""
+    from toolkit.build import BuildLocked, InvalidData, build
+    from toolkit.publish import PublishError
+
+    if not raw.is_dir():
+        raise CliError(f"raw data folder {raw} does not exist")
+    day, chosen = parse_as_of(as_of), parse_period_opt(period)
+    try:
+        with progress() as step:
+            result = build(raw, out_dir, as_of=day, period=chosen, encoding=encoding,
+                           force=force, progress=step)
+    except InvalidData as exc:
+        print_report(exc.report, 200)
+        err.print("Nothing was published; the previous release is unchanged.")
+        raise typer.Exit(exc.report.exit_code) from None
+    except (BuildLocked, PublishError) as exc:
+        raise CliError(str(exc)) from None
+    if result.skipped:
+        out.print(f"Nothing changed since the last build; {result.release_dir} is up to date.")
+        return
+    out.print(f"Valid: {len(result.report.warnings)} warnings "
+              "(`toolkit validate` lists them).")
+    _print_release(result.release, out_dir)
+
+
+@app.command("synth")
+def synth_cmd(
+    rows: Annotated[int, typer.Option("--rows", min=1, help="Number of detention rows.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 1,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the synthetic raw data "
+                                          "(never data/raw).")] = Path("synthetic/raw"),
+    as_of: AsOfOpt = None,
+) -> None:
+    """Write contract-valid synthetic raw data (marked synthetic) for tests and benchmarks."""
+    from toolkit.synth import SyntheticDataError, write_synthetic
+
+    try:
+        paths = write_synthetic(out_dir, rows, seed, as_of=parse_as_of(as_of))
+    except SyntheticDataError as exc:
+        raise CliError(str(exc)) from None
+    out.print(f"Wrote synthetic data ({rows} detention rows, seed {seed}) to {out_dir}: "
+              + ", ".join(sorted(paths)))
+
+
 def main() -> None:
     """Console-script entry point: exit codes that mean something, no traceback unless --debug."""
     try:
