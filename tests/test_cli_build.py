@@ -1,0 +1,128 @@
+"""`toolkit build` end to end, as a statistician runs it: real files, real exit codes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ROOT / "data" / "raw"
+AS_OF = "2026-11-28"
+pytestmark = pytest.mark.slow
+
+
+def toolkit(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "toolkit", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+def snapshot(out: Path) -> dict[str, tuple[int, str]]:
+    """Every published file (not the warehouse or build bookkeeping) with mtime and hash."""
+    found = {}
+    for p in sorted(out.rglob("*")):
+        rel = p.relative_to(out).as_posix()
+        if p.is_file() and not rel.startswith((".", "warehouse")):
+            found[rel] = (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest())
+    return found
+
+
+def assert_consistent(out: Path) -> dict:
+    """The top-level manifest lists files that all exist with their checksums and sizes."""
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["files"], "an empty manifest"
+    for entry in manifest["files"]:
+        path = out / entry["path"]
+        assert path.is_file(), entry["path"]
+        data = path.read_bytes()
+        assert len(data) == entry["bytes"], entry["path"]
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"], entry["path"]
+    return manifest
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    base = tmp_path_factory.mktemp("build")
+    raw, out = base / "raw", base / "out"
+    shutil.copytree(SHIPPED, raw)
+    result = toolkit("build", "--raw", str(raw), "--out", str(out), "--period", "2025-Q4",
+                     "--as-of", AS_OF)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return raw, out, result
+
+
+def test_build_publishes_a_consistent_release_with_its_bulletin(built):
+    _, out, result = built
+    manifest = assert_consistent(out)
+    paths = {e["path"] for e in manifest["files"]}
+    release = f"releases/{AS_OF}"
+    for name in ("bulletin.html", "bulletin.pdf", "index.html", "datapackage.json",
+                 "data/quarterly_summary.csv", "data/detentions.csv"):
+        assert f"{release}/{name}" in paths, name
+    assert "Release 2026-11-28 (period 2025-Q4)" in result.stdout
+    assert "Valid: 9 warnings" in result.stdout
+
+
+def test_a_rebuild_with_nothing_changed_touches_no_published_file(built):
+    raw, out, _ = built
+    before = snapshot(out)
+    result = toolkit("build", "--raw", str(raw), "--out", str(out), "--period", "2025-Q4",
+                     "--as-of", AS_OF)
+    assert result.returncode == 0, result.stderr
+    assert "Nothing changed since the last build" in result.stdout
+    assert snapshot(out) == before
+
+
+def test_invalid_data_fails_the_build_and_keeps_the_last_release(built, tmp_path):
+    raw, out, _ = built
+    broken = tmp_path / "raw"
+    shutil.copytree(raw, broken)
+    path = broken / "detentions" / "detentions-2024-2025.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[4] = lines[4].replace(",73,", ",-73,", 1)  # DET-2024-0004, row 5 of the file
+    path.write_text("".join(lines), encoding="utf-8")
+    before = snapshot(out)
+    result = toolkit("build", "--raw", str(broken), "--out", str(out), "--period", "2025-Q4",
+                     "--as-of", AS_OF)
+    assert result.returncode == 1
+    assert "detentions/detentions-2024-2025.csv, row 5, column persons" in result.stdout
+    assert "'-73'" in result.stdout
+    assert "Nothing was published; the previous release is unchanged." in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert snapshot(out) == before
+    assert_consistent(out)
+
+
+def test_sigkill_at_any_moment_leaves_the_last_release_and_the_next_build_works(built, tmp_path):
+    raw, out, _ = built
+    # A build with a later as-of date publishes a new release; kill it at several moments.
+    for delay in (0.3, 1.0, 2.0, 3.5, 5.0):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "toolkit", "build", "--raw", str(raw), "--out", str(out),
+             "--period", "2025-Q4", "--as-of", "2026-11-29", "--force"],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert_consistent(out)
+    result = toolkit("build", "--raw", str(raw), "--out", str(out), "--period", "2025-Q4",
+                     "--as-of", "2026-11-29")
+    assert result.returncode == 0, result.stdout + result.stderr
+    manifest = assert_consistent(out)
+    assert any(e["path"].startswith("releases/2026-11-29/") for e in manifest["files"])
+    assert (out / "releases" / AS_OF / "manifest.json").is_file()  # the older release is kept
+
+
+def test_a_missing_raw_folder_is_a_usage_error(tmp_path):
+    result = toolkit("build", "--raw", str(tmp_path / "nope"), "--out", str(tmp_path / "o"))
+    assert result.returncode == 2
+    assert "raw data folder" in result.stderr and "does not exist" in result.stderr
