@@ -222,9 +222,33 @@ def bulletin_cmd(
     out_dir: OutOpt = Path("data/processed"),
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="As-of date of the release (default: the warehouse's).")] = None,
+    preview: Annotated[Path | None, typer.Option(
+        "--preview", help="Render into this folder only, outside any release "
+        "(reads the warehouse in --out).")] = None,
+    build_dir: Annotated[Path | None, typer.Option(
+        "--build-dir", help="With --preview: keep the generated Quarto inputs here (give "
+        "`reports` to run `quarto render` afterwards).")] = None,
 ) -> None:
     """Render the quarterly bulletin (HTML and PDF) for a period into the release."""
-    _publish(out_dir, as_of, period, True)
+    if preview is None:
+        if build_dir is not None:
+            raise CliError("--build-dir goes with --preview")
+        _publish(out_dir, as_of, period, True)
+        return
+    from toolkit.bulletin import BulletinError, build_bulletin
+    from toolkit.render import RenderError
+
+    try:
+        with progress() as step:
+            step("rendering the bulletin")
+            paths = build_bulletin(preview, parse_period_opt(period),
+                                   parse_as_of(as_of) if as_of else None,
+                                   warehouse_dir=out_dir, build_dir=build_dir)
+    except (BulletinError, RenderError, FileNotFoundError) as exc:
+        raise CliError(str(exc)) from None
+    for path in paths:
+        if path.suffix in (".html", ".pdf"):
+            out.print(f"  {path.name}: {path}")
 
 
 @app.command("build")
