@@ -271,6 +271,32 @@ def test_markup_in_raw_notes_reaches_the_pdf_as_text(injected):
     assert "#set page(fill: red)" in text and "$x^2$" in text
 
 
+# --------------------------------------------------------------------------- charts
+
+
+def test_every_chart_spec_is_valid_vega_lite(warehouse):
+    from altair.vegalite.v6.schema.core import Root
+    from jsonschema import ValidationError
+
+    from toolkit.charts import make_charts
+    from toolkit.figures import compute_figures
+
+    con = connect(warehouse)
+    try:
+        fig = compute_figures(con, parse_period("2025-Q4"), as_of=AS_OF,
+                              scope=load_config().scope)
+    finally:
+        con.close()
+    charts = make_charts(fig, render_svg=False)
+    assert [c.id for c in charts] == ["quarterly-trend", "detentions-by-country",
+                                      "repatriations-by-mode", "held-by-quarter"]
+    for chart in charts:
+        Root.validate(chart.spec)  # charts.py builds them without validation
+    broken = {**charts[0].spec, "mark": {"type": "no-such-mark"}}
+    with pytest.raises(ValidationError):
+        Root.validate(broken)
+
+
 # --------------------------------------------------------------------------- publishing extra
 
 

@@ -18,6 +18,7 @@ import datetime as dt
 import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -702,9 +703,24 @@ def write_quarto_runtime(build_dir: Path) -> Path:
     return path
 
 
+def prefetch() -> None:
+    """Start, in the background, the slow set-up a bulletin render will need: vl_convert's
+    JavaScript engine (a thread) and, when it is not cached yet, the Vega runtime inlined in
+    the HTML (a process). Returns at once; calling it is optional and harmless."""
+    from toolkit.charts import warm_up
+    from toolkit.render import prefetch_vega_bundle
+
+    prefetch_vega_bundle()
+    warm_up()
+
+
 def write_outputs(inputs: BulletinInputs, out_dir: Path, *, build_dir: Path | None = None,
                   html: bool = True, pdf: bool = True) -> list[Path]:
-    """Render ``bulletin.html``/``bulletin.pdf`` and write the chart CSVs into ``out_dir``."""
+    """Render ``bulletin.html``/``bulletin.pdf`` and write the chart CSVs into ``out_dir``.
+
+    The HTML and the PDF are rendered at the same time on two threads: most of either is
+    Pandoc (a process) and Typst (which releases the GIL).
+    """
     from toolkit.render import render_html, render_pdf
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -718,12 +734,16 @@ def write_outputs(inputs: BulletinInputs, out_dir: Path, *, build_dir: Path | No
 
     def render(where: Path) -> None:
         qmd = write_build_dir(inputs, where)
-        if html:
-            written.append(render_html(qmd, inputs.meta, out_dir / "bulletin.html",
-                                       resource_dir=where))
-        if pdf:
-            written.append(render_pdf(qmd, inputs.meta, out_dir / "bulletin.pdf",
-                                      resource_dir=where))
+        jobs = ([(render_html, out_dir / "bulletin.html")] if html else []) + (
+            [(render_pdf, out_dir / "bulletin.pdf")] if pdf else [])
+        if len(jobs) < 2:
+            written.extend(job(qmd, inputs.meta, out, resource_dir=where) for job, out in jobs)
+            return
+        with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="bulletin") as pool:
+            running = [pool.submit(job, qmd, inputs.meta, out, resource_dir=where)
+                       for job, out in jobs]
+            wait(running)
+        written.extend(r.result() for r in running)  # the HTML's error first, if both fail
 
     if build_dir is not None:
         render(build_dir)
@@ -766,6 +786,10 @@ def render_bulletin(ctx: Any) -> list[Path]:
     return write_outputs(inputs, out_dir)
 
 
+#: publish_release calls this before it starts, so the set-up runs while the tables are made
+render_bulletin.prefetch = prefetch  # type: ignore[attr-defined]
+
+
 def build_bulletin(out_dir: Path, period: Period | None = None, as_of: dt.date | None = None,
                    *, warehouse_dir: Path = Path("data/processed"),
                    config_path: Path = CONFIG, build_dir: Path | None = None,
@@ -779,6 +803,7 @@ def build_bulletin(out_dir: Path, period: Period | None = None, as_of: dt.date |
     from toolkit.warehouse import connect
 
     cfg = load_config(config_path)
+    prefetch()
     con = connect(Path(warehouse_dir), read_only=True)
     try:
         if as_of is None:
@@ -804,5 +829,5 @@ def bulletin_command(period: str | None, out: Path, as_of: str | None = None,
                           warehouse_dir=warehouse, build_dir=build_dir)
 
 
-__all__ = ["build_bulletin", "render_bulletin", "bulletin_command", "load_config",
+__all__ = ["build_bulletin", "render_bulletin", "bulletin_command", "load_config", "prefetch",
            "BulletinConfig", "BulletinError", "prepare", "write_outputs", "Headline"]

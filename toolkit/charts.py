@@ -5,20 +5,31 @@ a static SVG of the same spec (``vl_convert``, for the PDF), a title, a caption,
 rows behind it (written as a CSV into the release and shown as a table beside the chart).
 Provisional values (``[p]``) are drawn paler with ``[p]`` beside their label; suppressed
 (``[c]``) and not-available (``[x]``) values have no bar, only their symbol.
+
+Altair is imported when the first chart is built, not with this module (it takes most of a
+second). After :func:`warm_up`, the charts are made by a
+child process (see :class:`_ChartWorker`) while this one does other work.
 """
 
 from __future__ import annotations
 
+import atexit
 import csv
 import io
-from collections.abc import Sequence
+import os
+import pickle
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
-
-import altair as alt
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from toolkit.figures import Figures, label, place_name
+
+if TYPE_CHECKING:
+    import altair as alt
 
 #: Okabe & Ito (2008), "Color Universal Design": distinguishable with the common colour-vision
 #: deficiencies. Yellow (#F0E442) comes last: it is too pale for thin marks on white.
@@ -36,7 +47,7 @@ SYMBOLS = {
 }
 #: Bars labelled with their values need no value axis; runs of axis numbers also read badly
 #: in the PDF's text layer (and look like phone numbers to the release's personal-data scan).
-DIRECT_LABELS = alt.Axis(labels=False, ticks=False, grid=False, domain=False)
+DIRECT_LABELS = {"labels": False, "ticks": False, "grid": False, "domain": False}
 MEASURE_COLOURS = {"Detained": OKABE_ITO[0], "Repatriated": OKABE_ITO[1]}
 
 
@@ -146,10 +157,125 @@ def _pivot(rows: Sequence[dict], countries: Sequence[str]) -> list[list[str]]:
 
 
 @cache
+def _altair():
+    import altair
+
+    return altair
+
+
+@cache
 def _vl_convert():
     import vl_convert
 
     return vl_convert
+
+
+_WORKER_CODE = """
+import pickle, sys
+from toolkit.charts import _serve
+_serve(sys.stdin.buffer, sys.stdout.buffer)
+"""
+#: The smallest chart: drawing it starts vl_convert's JavaScript engine.
+_WARM_UP_SPEC = {"data": {"values": [{"x": 1}]}, "mark": "point",
+                 "encoding": {"x": {"field": "x", "type": "quantitative"}}}
+
+
+def _send(pipe, obj: Any) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    pipe.write(len(data).to_bytes(8, "big") + data)
+    pipe.flush()
+
+
+def _receive(pipe) -> Any:
+    head = pipe.read(8)
+    if len(head) != 8:
+        raise EOFError("the chart worker closed its pipe")
+    size = int.from_bytes(head, "big")
+    data = pipe.read(size)
+    if len(data) != size:
+        raise EOFError("the chart worker closed its pipe")
+    return pickle.loads(data)  # noqa: S301 - our own child process
+
+
+def _serve(requests, answers) -> None:
+    """The chart worker: get ready (Altair imported, JavaScript engine started), then answer
+    one :class:`Figures` with its charts, SVGs drawn (or with the error, as text)."""
+    _altair()
+    try:
+        to_svg(_WARM_UP_SPEC)
+    except Exception:  # noqa: BLE001 - only a head start; the real charts report errors
+        pass
+    try:
+        fig = _receive(requests)
+    except EOFError:
+        return
+    try:
+        answer: Any = ("charts", make_charts(fig))
+    except Exception as exc:  # noqa: BLE001 - the parent draws again and raises it there
+        answer = ("error", f"{type(exc).__name__}: {exc}")
+    _send(answers, answer)
+
+
+class _ChartWorker:
+    """A child process that makes the charts: Altair takes most of a second to import, and
+    vl_convert about a second to start its JavaScript engine, holding the GIL while it draws.
+    In a child, all of it runs on the other core while this process makes the tables."""
+
+    def __init__(self) -> None:
+        env = dict(os.environ)
+        root = str(Path(__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = os.pathsep.join(x for x in (root, env.get("PYTHONPATH")) if x)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", _WORKER_CODE], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True, env=env)
+        atexit.register(self.close)
+
+    def charts(self, fig: Figures) -> list[Chart] | None:
+        """The charts of ``fig``, or None when the worker failed (then make them here)."""
+        try:
+            _send(self.proc.stdin, fig)
+            kind, value = _receive(self.proc.stdout)
+        except (OSError, EOFError, ValueError, TypeError, pickle.PickleError):
+            return None
+        finally:
+            self.close()
+        return value if kind == "charts" else None
+
+    def close(self) -> None:
+        atexit.unregister(self.close)
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            try:
+                pipe.close()
+            except OSError:
+                pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+_worker: _ChartWorker | None = None
+
+
+def warm_up() -> None:
+    """Start a process that makes this process's next charts (see :class:`_ChartWorker`).
+
+    :func:`make_charts` hands it the figures once, then closes it; without it, the charts are
+    made in this process.
+    """
+    global _worker
+    if _worker is None:
+        try:
+            _worker = _ChartWorker()
+        except OSError:
+            _worker = None
+
+
+def _take_worker() -> _ChartWorker | None:
+    global _worker
+    worker, _worker = _worker, None
+    return worker
 
 
 def to_svg(spec: dict[str, Any]) -> str:
@@ -157,8 +283,12 @@ def to_svg(spec: dict[str, Any]) -> str:
 
 
 def _finish(chart: alt.TopLevelMixin, title: str, subtitle: str | None = None) -> dict:
+    alt = _altair()
     titled = chart.properties(title=alt.TitleParams(title, subtitle=subtitle or alt.Undefined))
-    spec = titled.to_dict()
+    # Not validated against the Vega-Lite JSON schema here (half a second per build): the
+    # structure of every spec is fixed by this module, and tests/test_bulletin.py validates
+    # each chart's spec (test_every_chart_spec_is_valid_vega_lite).
+    spec = titled.to_dict(validate=False)
     spec["config"] = theme_config()
     spec.pop("$schema", None)
     return spec
@@ -169,6 +299,7 @@ def _finish(chart: alt.TopLevelMixin, title: str, subtitle: str | None = None) -
 
 def quarterly_trend(fig: Figures) -> Chart:
     """People detained and repatriated in each quarter up to the bulletin's period."""
+    alt = _altair()
     rows = []
     for q in fig.quarterly_series:
         status = PROVISIONAL if (fig.provisional and q["period"] == fig.period.label) else ""
@@ -226,6 +357,7 @@ def _bar_rows(breakdown: Sequence[dict], name, status: str) -> list[dict]:
 
 
 def detentions_by_country(fig: Figures, colours: dict[str, str]) -> Chart:
+    alt = _altair()
     status = PROVISIONAL if fig.provisional else ""
     rows = [r for r in _bar_rows(fig.detentions_by_country, place_name, status)
             if r["persons"] or r["previous"]]
@@ -244,7 +376,7 @@ def detentions_by_country(fig: Figures, colours: dict[str, str]) -> Chart:
         yOffset=alt.YOffset("Quarter:N", sort=quarters),
     )
     bars = base.mark_bar().encode(
-        x=alt.X("persons:Q", title="People detained", axis=DIRECT_LABELS),
+        x=alt.X("persons:Q", title="People detained", axis=alt.Axis(**DIRECT_LABELS)),
         color=alt.Color("Quarter:N", title=None, sort=quarters,
                         scale=alt.Scale(domain=quarters, range=[OKABE_ITO[0], "#9ab8d3"])),
         opacity=alt.condition(alt.datum.status == PROVISIONAL, alt.value(0.6), alt.value(1.0)),
@@ -277,6 +409,7 @@ def detentions_by_country(fig: Figures, colours: dict[str, str]) -> Chart:
 
 
 def repatriations_by_mode(fig: Figures) -> Chart:
+    alt = _altair()
     status = PROVISIONAL if fig.provisional else ""
     rows = [{"mode": r["key"], "label": label(r["key"]), "persons": r["persons"],
              "previous": r["previous"], "status": status}
@@ -286,7 +419,7 @@ def repatriations_by_mode(fig: Figures) -> Chart:
     order = [r["label"] for r in sorted(rows, key=lambda r: -r["persons"])]
     base = alt.Chart(alt.Data(values=data)).encode(y=alt.Y("Mode:N", sort=order, title=None))
     bars = base.mark_bar(color=OKABE_ITO[1]).encode(
-        x=alt.X("persons:Q", title="People repatriated", axis=DIRECT_LABELS),
+        x=alt.X("persons:Q", title="People repatriated", axis=alt.Axis(**DIRECT_LABELS)),
         opacity=alt.condition(alt.datum.status == PROVISIONAL, alt.value(0.6), alt.value(1.0)),
         tooltip=[alt.Tooltip("Mode:N"), alt.Tooltip("persons:Q", title="People", format=",d"),
                  alt.Tooltip("previous:Q", title=f"{fig.previous.words}", format=",d"),
@@ -319,6 +452,7 @@ def held_by_quarter(fig: Figures, colours: dict[str, str]) -> Chart | None:
     """Stock at each quarter end, by country of detention, over the groups the records support."""
     if not fig.stock_series:
         return None
+    alt = _altair()
     rows = [{"period": r["period"], "quarter_end": r["quarter_end"].isoformat(),
              "country": r["country"], "label": place_name(r["country"]), "held": r["held"],
              "status": PROVISIONAL if (fig.provisional and r["period"] == fig.period.label)
@@ -369,12 +503,17 @@ def make_charts(fig: Figures, *, render_svg: bool = True) -> list[Chart]:
     """All charts of the bulletin for the figures of one period, in reading order."""
     codes = [r["key"] for r in fig.detentions_by_country] + [g.country for g in fig.stock_groups]
     colours = country_colours(codes)
-    charts = [quarterly_trend(fig), detentions_by_country(fig, colours),
-              repatriations_by_mode(fig)]
-    held = held_by_quarter(fig, colours)
-    if held is not None:
-        charts.append(held)
-    if render_svg:
-        for chart in charts:
-            chart.svg = to_svg(chart.spec)
+    builders: list[Callable[[], Chart | None]] = [
+        lambda: quarterly_trend(fig), lambda: detentions_by_country(fig, colours),
+        lambda: repatriations_by_mode(fig), lambda: held_by_quarter(fig, colours)]
+    if not render_svg:
+        return [c for c in (build() for build in builders) if c is not None]
+    worker = _take_worker()
+    if worker is not None:
+        made = worker.charts(fig)
+        if made is not None:
+            return made
+    charts = [c for c in (build() for build in builders) if c is not None]
+    for chart in charts:
+        chart.svg = to_svg(chart.spec)
     return charts

@@ -10,8 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 ERROR = "error"
 WARNING = "warning"
@@ -36,6 +37,9 @@ RULES: dict[str, Rule] = {
         Rule("unreadable_file", ERROR, "the file cannot be read"),
         Rule("missing_input", ERROR, "an expected input file or folder is missing"),
         Rule("unsupported_format", ERROR, "the file's extension is not .csv, .xlsx or .parquet"),
+        Rule("ragged_row", ERROR, "a row with more fields than the header"),
+        Rule("formula_cell", ERROR, "a spreadsheet formula or error value instead of a value"),
+        Rule("merged_cells", ERROR, "merged spreadsheet cells"),
         Rule("unknown_column", ERROR, "a column that the contract does not list"),
         Rule("personal_data_column", ERROR, "a column that looks like personal data"),
         Rule("missing_column", ERROR, "a required column is absent from the file"),
@@ -49,6 +53,10 @@ RULES: dict[str, Rule] = {
         Rule("max", ERROR, "above the maximum"),
         Rule("breakdown_exceeds_persons", ERROR, "a breakdown is larger than persons"),
         Rule("url_scheme", ERROR, "not an http or https address"),
+        Rule("unsafe_text", ERROR,
+             "text that a spreadsheet or browser would run: a formula, markup or a control "
+             "character"),
+        Rule("too_long", ERROR, "a cell longer than any real value"),
         Rule("unique", ERROR, "an identifier that is used more than once"),
         Rule("date_after_as_of", ERROR, "a date after the as-of date of the build"),
         Rule("date_before_2000", ERROR, "a date before 2000-01-01"),
@@ -56,9 +64,32 @@ RULES: dict[str, Rule] = {
         Rule("unknown_detention", ERROR, "a detention id that is not in the detentions"),
         Rule("detention_after_repatriation", ERROR, "a detention dated after the repatriation"),
         Rule("possible_duplicate", WARNING, "looks like the same event reported twice"),
+        Rule("no_rows", WARNING, "a file with a header but no rows"),
+        Rule("ignored_sheet", ERROR, "another sheet of the workbook holds rows, not read"),
         Rule("negative_stock", WARNING, "more people repatriated than recorded as detained"),
     )
 }
+
+
+#: Characters that would act on a terminal or reorder text (C0/C1 controls, text-direction
+#: overrides): shown escaped in a finding's file, column and message.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+#: A CSV cell a spreadsheet would run as a formula (OWASP "CSV injection").
+_FORMULA = re.compile(r"^(?:[=@\t\r]|[+\-][^0-9\s.,]|[+\-].*\|.*!)", re.S)
+
+
+def printable(text: str | None) -> str | None:
+    """``text`` with control and text-direction characters written as escapes (``\\x1b``)."""
+    if text is None or not _UNPRINTABLE.search(text):
+        return text
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def csv_safe(value: object) -> object:
+    """A report cell that a spreadsheet will show as text, never run as a formula."""
+    if isinstance(value, str) and _FORMULA.match(value):
+        return "'" + value
+    return value
 
 
 @dataclass(frozen=True)
@@ -77,6 +108,8 @@ class Finding:
             raise ValueError(f"unknown rule {self.rule!r}")
         if not self.severity:
             object.__setattr__(self, "severity", RULES[self.rule].severity)
+        for name in ("file", "column", "message"):
+            object.__setattr__(self, name, printable(getattr(self, name)))
 
     def sort_key(self) -> tuple:
         return (
@@ -116,6 +149,9 @@ class Report:
     def warnings(self) -> list[Finding]:
         return [f for f in self.sorted() if f.severity == WARNING]
 
+    def _count(self, severity: str) -> int:
+        return sum(1 for f in set(self.findings) if f.severity == severity)
+
     @property
     def unusable(self) -> bool:
         return any(f.rule in ("unreadable_file", "missing_input", "unsupported_format")
@@ -125,13 +161,13 @@ class Report:
     def exit_code(self) -> int:
         if self.unusable:
             return EXIT_UNUSABLE
-        return EXIT_INVALID if self.errors else EXIT_OK
+        return EXIT_INVALID if self._count(ERROR) else EXIT_OK
 
     def counts(self) -> Counter:
-        return Counter(f.rule for f in self.findings)
+        return Counter(f.rule for f in set(self.findings))
 
     def summary(self) -> str:
-        errors, warnings = len(self.errors), len(self.warnings)
+        errors, warnings = self._count(ERROR), self._count(WARNING)
         if self.unusable:
             head = "Some input could not be read"
         elif errors:
@@ -142,24 +178,25 @@ class Report:
                f"{warnings} warning{'s' * (warnings != 1)}."
 
     def to_records(self) -> list[dict]:
-        return [{k: asdict(f)[k] for k in FIELDS} for f in self.sorted()]
+        return [{k: getattr(f, k) for k in FIELDS} for f in self.sorted()]
 
     def to_json(self) -> str:
         doc = {
             "valid": self.exit_code == EXIT_OK,
             "exit_code": self.exit_code,
             "summary": self.summary(),
-            "errors": len(self.errors),
-            "warnings": len(self.warnings),
+            "errors": self._count(ERROR),
+            "warnings": self._count(WARNING),
             "findings": self.to_records(),
         }
         return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
     def to_csv(self) -> str:
+        """The findings as CSV; a value that would run as a formula is prefixed with ``'``."""
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(self.to_records())
+        writer.writerows({k: csv_safe(v) for k, v in r.items()} for r in self.to_records())
         return buf.getvalue()
 
 

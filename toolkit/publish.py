@@ -33,6 +33,7 @@ import re
 import shutil
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,7 +57,7 @@ from toolkit.publish_meta import (
     load_publisher,
     next_release_date,
 )
-from toolkit.publish_privacy import scan_release
+from toolkit.publish_privacy import scan_files, scan_release
 from toolkit.publish_tables import (
     CHANGELOG,
     RECONCILIATION,
@@ -167,6 +168,8 @@ class Release:
         raise KeyError(relative)
 
 
+#: An extra writes files into the release; it may carry a ``prefetch()`` attribute, called with
+#: no arguments when the publish starts, to begin slow set-up in the background.
 Extra = Callable[[ReleaseContext], list[Path]]
 
 
@@ -348,6 +351,10 @@ def publish_release(out_dir: Path, *, as_of: dt.date | None = None,
     out_dir = Path(out_dir)
     if isinstance(period, str):
         period = parse_period(period)
+    for extra in extras:  # an extra's background set-up (the bulletin's) overlaps the tables
+        start = getattr(extra, "prefetch", None)
+        if callable(start):
+            start()
     con, as_of, _ = open_release_connection(out_dir, as_of)
     try:
         release_id = as_of.isoformat()
@@ -472,6 +479,41 @@ def _stage(out_dir: Path, staging: Path, con: duckdb.DuckDBPyConnection, release
     (staging / "CHANGES.md").write_bytes(changelog_markdown(
         release_id, prev_id, tables["changelog"], tables["revisions"]).encode("utf-8"))
 
+    # the files written so far are scanned for personal data on a thread while the extras run
+    # (mostly waiting on Pandoc and Typst); scan_release reuses a result if the file's bytes
+    # are unchanged at the end
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="privacy-scan") as pool:
+        early = pool.submit(scan_files, staging, sorted(
+            p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()),
+            publisher.allowed_contacts)
+        try:
+            files = _stage_rest(out_dir, staging, con, release_id, as_of, period, previous,
+                                publisher, next_release, extras, specs, tables, table_files,
+                                rows, workbook, notes, citation, prev_id)
+        except BaseException:
+            early.cancel()
+            raise
+        try:
+            earlier = early.result()
+        except Exception:  # noqa: BLE001 - then every file is scanned below
+            earlier = None
+    hits, unscanned = scan_release(staging, publisher.allowed_contacts, earlier=earlier)
+    if hits:
+        shown = "; ".join(str(h) for h in hits[:10])
+        more = f" (and {len(hits) - 10} more)" if len(hits) > 10 else ""
+        raise PublishError(f"personal data in the release, nothing was published: {shown}{more}")
+    return {"files": tuple(files), "unscanned": tuple(unscanned)}
+
+
+def _stage_rest(out_dir: Path, staging: Path, con: duckdb.DuckDBPyConnection, release_id: str,
+                as_of: dt.date, period: Period, previous: PreviousRelease | None,
+                publisher: Publisher, next_release: dt.date | None, extras: Sequence[Extra],
+                specs: dict[str, TableSpec], tables: dict[str, pl.DataFrame],
+                table_files: dict[str, dict[str, tuple[str, str, int]]], rows: dict[str, int],
+                workbook: Path, notes: list[tuple[str, str]], citation: str,
+                prev_id: str | None) -> list[PublishedFile]:
+    """The extras, the portal page, the manifest and checksums of the staged release."""
+    ordered = list(specs.values())
     # extras (the bulletin): they see the warehouse and the published tables
     for name, frame in tables.items():
         if name not in ALL_DATASETS and name != RECONCILIATION.name:
@@ -541,12 +583,7 @@ def _stage(out_dir: Path, staging: Path, con: duckdb.DuckDBPyConnection, release
     (staging / MANIFEST).write_bytes(dumps_json(manifest))
     (staging / SHA256SUMS).write_bytes("".join(
         f"{f.sha256}  {f.path.split('/', 2)[2]}\n" for f in files).encode("utf-8"))
-    hits, unscanned = scan_release(staging, publisher.allowed_contacts)
-    if hits:
-        shown = "; ".join(str(h) for h in hits[:10])
-        more = f" (and {len(hits) - 10} more)" if len(hits) > 10 else ""
-        raise PublishError(f"personal data in the release, nothing was published: {shown}{more}")
-    return {"files": tuple(files), "unscanned": tuple(unscanned)}
+    return files
 
 
 def _finalise(frame: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:

@@ -1,17 +1,25 @@
 """Read raw returns (CSV, XLSX, Parquet) into all-text Polars frames with file row numbers.
 
 Every cell is kept as text so that validation can report the value exactly as the file holds
-it. Each frame carries ``__row``: the row as a person counts it in the file (the header is row 1;
-in XLSX, the sheet's own row number).
+it. Each frame carries ``__row``: the row as a person counts it in the file, the way a
+spreadsheet shows it (the header is row 1; blank lines count; a CSV cell that spans several
+lines is still one row; in XLSX, the sheet's own row number). Where a CSV record starts on a
+different line in a text editor (after a multi-line cell), :attr:`RawFile.lines` says so.
+
+Well-formed CSV is parsed by Polars; a file Polars refuses (a row with more fields than the
+header, a stray quote inside a value) is parsed again by Python's ``csv`` module so that the
+problem is reported at its row instead of making the whole file unreadable.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
 import re
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,14 +30,47 @@ from toolkit.errors import Finding
 
 ROW = "__row"
 FILE = "__file"
+LINE = "__line"
 SUPPORTED = (".csv", ".xlsx", ".parquet")
-#: Encodings tried in order when none is given: UTF-8 (with or without BOM), then the Korean
-#: government systems' CP949, a superset of EUC-KR.
-AUTO_ENCODINGS = ("utf-8", "cp949")
+#: A header wider than this is not a return (a binary file read as text, a transposed sheet).
+MAX_COLUMNS = 1000
+#: How far down a sheet (or a CSV file) the header is looked for.
+HEADER_SEARCH_ROWS = 20
+_CSV_FIELD_LIMIT = 2**31 - 1
+
+#: Signatures of files that are often saved with a wrong extension, and what they are.
+_SIGNATURES = (
+    (b"PK\x03\x04", "a ZIP archive or an XLSX workbook; an XLSX file must end in .xlsx"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook; save it as .xlsx or CSV UTF-8"),
+    (b"PAR1", "a Parquet file; a Parquet file must end in .parquet"),
+    (b"%PDF", "a PDF document, not data"),
+    (b"\x1f\x8b", "a gzip-compressed file; decompress it first"),
+    (b"\x89PNG", "a PNG image, not data"),
+    (b"\xff\xd8\xff", "a JPEG image, not data"),
+    (b"GIF8", "a GIF image, not data"),
+)
 
 
 class UnreadableFile(Exception):
     """The file cannot be read at all; the message says why in words a user can act on."""
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A problem found while reading one cell or row, reported by validation as a finding.
+
+    ``column`` is the 0-based position in the header (None for a whole row). ``suppress``
+    says the reader emptied the cell, so an empty-cell finding would be redundant; an issue
+    with ``report`` False only does that (the cells of a merged range after its first).
+    """
+
+    rule: str
+    row: int
+    column: int | None
+    value: str | None
+    message: str
+    suppress: bool = False
+    report: bool = True
 
 
 @dataclass
@@ -40,6 +81,10 @@ class RawFile:
     frame: pl.DataFrame
     encoding: str | None = None
     notes: list[str] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    #: ``__row`` -> ``__line`` for CSV records that start on another line than their row.
+    lines: pl.DataFrame | None = None
+    header_row: int = 1
 
 
 def normalise_header(name: str) -> str:
@@ -48,8 +93,16 @@ def normalise_header(name: str) -> str:
     return re.sub(r"[\s\-]+", "_", text)
 
 
+#: Files that operating systems and office programs leave in folders; never returns.
+SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini"})
+
+
 def discover(raw_dir: Path, contract: Contract) -> list[Path]:
-    """The files that make up a dataset, in a stable order; hidden and lock files are skipped."""
+    """The files that make up a dataset, in a stable order.
+
+    Hidden files (``.DS_Store``, ``._x.csv``, ``.~lock.x.csv#``), Excel's ``~$`` lock files
+    and Windows' ``Thumbs.db``/``desktop.ini`` are skipped; folders are not entered.
+    """
     target = raw_dir / contract.raw_path.rstrip("/")
     if not contract.is_folder:
         return [target] if target.is_file() else []
@@ -58,191 +111,656 @@ def discover(raw_dir: Path, contract: Contract) -> list[Path]:
     return sorted(
         p for p in target.iterdir()
         if p.is_file() and not p.name.startswith((".", "~$"))
+        and p.name.lower() not in SYSTEM_FILES
     )
+
+
+def _looks_like_header(cells: Iterable[object], known: set[str]) -> bool:
+    names = {normalise_header(c) for c in cells if c is not None and str(c).strip()}
+    return len(names & known) >= min(2, len(known))
+
+
+def _names_any(cells: Iterable[object], known: set[str]) -> bool:
+    return any(c is not None and normalise_header(c) in known for c in cells)
+
+
+def _no_header_message(where: str | None, cells: list, known: set[str]) -> str:
+    first = next((str(c).strip() for c in cells if c is not None and str(c).strip()), "")
+    shown = first if len(first) <= 40 else first[:39] + "…"
+    place = f"sheet {where!r}" if where else "the file"
+    return (f"{place} has no header row: the first row ({shown!r}, …) names none of the "
+            f"contract's columns; the first row must hold the column names")
 
 
 # --------------------------------------------------------------------------- CSV
 
 
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _what_binary(data: bytes) -> str:
+    for magic, what in _SIGNATURES:
+        if data.startswith(magic):
+            return f"the file is {what}"
+    nul = data.find(b"\x00")
+    if nul > 0 and b"\n" in data[:nul] and data[:nul].isascii():
+        return (f"line {_line_of(data, nul)} holds a NUL character (byte 0): the file is "
+                "damaged, or is not CSV text")
+    return "the file is binary, not CSV text"
+
+
+def _classify_lines(data: bytes) -> tuple[int | None, int | None, int | None]:
+    """First line that is UTF-8 (with a non-Latin letter), first CP949-only, first neither.
+
+    Only for a file that is not UTF-8 (a rare path); lines of plain ASCII say nothing.
+    """
+    utf8, cp949, neither = None, None, None
+    for line, raw in enumerate(data.split(b"\n"), start=1):
+        if raw.isascii():
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            try:
+                raw.decode("cp949")
+            except UnicodeDecodeError:
+                neither = neither or line
+            else:
+                cp949 = cp949 or line
+            continue
+        if any(ord(ch) >= 0x800 for ch in text):
+            utf8 = utf8 or line
+        if utf8 and cp949 and neither:
+            break
+    return utf8, cp949, neither
+
+
+def _unlikely_cp949(text: str, sample: int = 2000) -> bool:
+    """Whether CP949-decoded text is more likely Windows-1252/Latin-1 read wrongly.
+
+    Such bytes decode mostly to the rare Hangul of CP949's extension (a lead byte, then an
+    ASCII letter: ``’s`` in Windows-1252); real Korean text is mostly the common syllables
+    of KS X 1001, whose bytes are all above 0xA0.
+    """
+    rare = common = 0
+    for ch in text:
+        if ch < "\x80":
+            continue
+        encoded = ch.encode("cp949")
+        if len(encoded) == 2 and encoded[1] < 0x80:
+            rare += 1
+        else:
+            common += 1
+        if rare + common >= sample:
+            break
+    return rare > common
+
+
+def check_encoding(encoding: str | None) -> None:
+    """Raise ValueError, in words for the user, if ``encoding`` names no text encoding."""
+    if encoding is None:
+        return
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        raise ValueError(f"unknown encoding {encoding!r} (try utf-8 or cp949)") from None
+    if not getattr(info, "_is_text_encoding", True):
+        raise ValueError(f"{encoding!r} is not a text encoding (try utf-8 or cp949)")
+
+
 def decode_csv(data: bytes, encoding: str | None) -> tuple[str, str]:
-    """Decode CSV bytes; return the text and the encoding used."""
+    """Decode CSV bytes; return the text and the encoding used.
+
+    Without ``encoding``: UTF-8 (with or without BOM), else CP949 (the Korean government
+    systems' encoding, a superset of EUC-KR); a file mixing the two is refused.
+    """
     if not data.strip():
         raise UnreadableFile("the file is empty")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise UnreadableFile("the file is UTF-16; save it as UTF-8 CSV")
-    if b"\x00" in data[:8192]:
-        raise UnreadableFile("the file is binary, not CSV text")
     if encoding:
         try:
-            return data.decode(encoding), encoding
+            name = codecs.lookup(encoding).name
         except LookupError as exc:
-            raise UnreadableFile(f"unknown encoding {encoding!r}") from exc
+            raise UnreadableFile(f"unknown encoding {encoding!r} (try utf-8 or cp949)") from exc
+        if name == "utf-8" and data.startswith(codecs.BOM_UTF8):
+            data = data[3:]
+        try:
+            text = data.decode(encoding)
+        except (LookupError, TypeError) as exc:  # e.g. 'hex', not a text encoding
+            raise UnreadableFile(f"{encoding!r} is not a text encoding (try utf-8 or cp949)") \
+                from exc
         except UnicodeDecodeError as exc:
             raise UnreadableFile(
-                f"not valid {encoding} at byte {exc.start}; check the --encoding option"
+                f"line {_line_of(data, exc.start)} is not valid {encoding} text; check the "
+                "--encoding option"
             ) from exc
-    if data.startswith(b"\xef\xbb\xbf"):
+        if "\x00" in text:
+            raise UnreadableFile(_what_binary(data))
+        return text, encoding
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise UnreadableFile("the file is UTF-16 text; save it as CSV UTF-8")
+    if b"\x00" in data[:8192] or data.startswith(tuple(m for m, _ in _SIGNATURES)):
+        raise UnreadableFile(_what_binary(data))
+    if data.startswith(codecs.BOM_UTF8):
         try:
-            return data[3:].decode("utf-8"), "utf-8-sig"
+            text, used = data[3:].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError as exc:
-            raise UnreadableFile(f"invalid UTF-8 after the BOM at byte {exc.start + 3}") from exc
-    for candidate in AUTO_ENCODINGS:
+            raise UnreadableFile(
+                f"line {_line_of(data, exc.start + 3)} is not valid UTF-8, although the file "
+                "starts with a UTF-8 byte-order mark; save the whole file as CSV UTF-8"
+            ) from exc
+    else:
         try:
-            return data.decode(candidate), candidate
+            text, used = data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
-            continue
-    raise UnreadableFile(
-        "the text is neither UTF-8 nor CP949/EUC-KR; save it as UTF-8 or pass --encoding"
-    )
+            utf8, cp949, neither = _classify_lines(data)
+            if neither:
+                raise UnreadableFile(
+                    f"line {neither} is neither UTF-8 nor CP949/EUC-KR text; save the file as "
+                    "CSV UTF-8, or name its encoding with --encoding"
+                ) from None
+            if utf8 and cp949:
+                raise UnreadableFile(
+                    f"the file mixes encodings: line {utf8} is UTF-8 but line {cp949} is "
+                    "CP949/EUC-KR; save the whole file as CSV UTF-8"
+                ) from None
+            try:
+                text, used = data.decode("cp949"), "cp949"
+            except UnicodeDecodeError as exc:  # a character split across lines
+                raise UnreadableFile(
+                    f"line {_line_of(data, exc.start)} is neither UTF-8 nor CP949/EUC-KR "
+                    "text; save the file as CSV UTF-8, or name its encoding with --encoding"
+                ) from None
+            if _unlikely_cp949(text):
+                raise UnreadableFile(
+                    f"line {cp949} is not UTF-8, and read as CP949/EUC-KR it gives unlikely "
+                    "characters: it may be Windows-1252 or Latin-1; save the file as CSV "
+                    "UTF-8, or name its encoding with --encoding (e.g. cp1252)"
+                ) from None
+    if "\x00" in text:
+        raise UnreadableFile(_what_binary(data))
+    return text, used
 
 
-def _locate_csv_problem(text: str, width: int) -> str:
-    """Name the first row whose shape breaks the file, for a parser error a user can act on."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    row = 0
+def _find_header(text: str, known: set[str]) -> tuple[list[str], int]:
+    """The header (first non-blank record) and its row; refuse a header that is not on top."""
+    csv.field_size_limit(_CSV_FIELD_LIMIT)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header, row = None, 0
     try:
         for row, record in enumerate(reader, start=1):
-            if record and len(record) > width:
-                return f"row {row} has {len(record)} fields but the header has {width}"
+            if any(c.strip() for c in record):
+                header = record
+                break
+            if row > 10_000:
+                break
     except csv.Error as exc:
-        return f"row {row + 1} cannot be parsed ({exc}); is a quote left open?"
-    return "the CSV cannot be parsed"
-
-
-def read_csv(data: bytes, encoding: str | None = None) -> tuple[list[str], pl.DataFrame, str]:
-    text, used = decode_csv(data, encoding)
-    first = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])
-    header = [h.strip() for h in first]
-    if not any(header):
-        raise UnreadableFile("the first row (the header) is empty")
-    try:
-        frame = pl.read_csv(
-            io.BytesIO(text.encode("utf-8")),
-            infer_schema=False,
-            has_header=True,
-            new_columns=[f"c{i}" for i in range(len(header))],
+        raise UnreadableFile(f"the header (row {row + 1}) cannot be parsed ({exc})") from None
+    if header is None:
+        raise UnreadableFile("the file has no header row: every row is blank")
+    if len(header) == 1 and known and (";" in header[0] or "\t" in header[0]):
+        sep = "semicolons" if ";" in header[0] else "tabs"
+        raise UnreadableFile(
+            f"the columns are separated by {sep}, not commas; save the file as CSV (comma "
+            "delimited) UTF-8"
         )
-    except (pl.exceptions.ComputeError, pl.exceptions.ShapeError) as exc:
-        raise UnreadableFile(_locate_csv_problem(text, len(header))) from exc
-    return header, frame, used
+    if len(header) > MAX_COLUMNS:
+        raise UnreadableFile(
+            f"the header has {len(header):,} columns; a return has at most {len(known) or 20}: "
+            "is this the right file?"
+        )
+    if known and not _looks_like_header(header, known):
+        try:
+            for later, record in enumerate(reader, start=row + 1):
+                if later > row + HEADER_SEARCH_ROWS:
+                    break
+                if _looks_like_header(record, known):
+                    raise UnreadableFile(
+                        f"the header must be the first row, but row {later} looks like the "
+                        f"header; delete the {later - 1} row(s) above it"
+                    )
+        except csv.Error:
+            pass  # the rows are parsed properly later; here we only look for a header
+        if not _names_any(header, known):
+            raise UnreadableFile(_no_header_message(None, header, known))
+    return header, row
+
+
+def _record_lines(text: str) -> pl.DataFrame:
+    """One row per CSV record: its row (ordinal), the lines it spans, whether it is blank and
+    how many fields it has.
+
+    A line starts a record when the quotes before it are balanced (RFC 4180 quoting); fields
+    are the commas outside quoted values, plus one.
+    """
+    whole = pl.Series("text", [text])
+    lines = whole.str.split("\n").explode()
+    unquoted = whole.str.replace_all(r'"[^"]*"', "").str.split("\n").explode()
+    if text.endswith("\n"):
+        lines = lines.head(len(lines) - 1)
+        unquoted = unquoted.head(len(unquoted) - 1)
+    quotes = lines.str.count_matches('"', literal=True)
+    records = (
+        pl.DataFrame({
+            LINE: pl.int_range(1, len(lines) + 1, eager=True, dtype=pl.Int64),
+            "starts": (quotes.cum_sum() - quotes) % 2 == 0,
+            "blank": lines.str.strip_chars("\r") == "",
+        })
+        .filter("starts")
+        .with_row_index(ROW, offset=1)
+        .with_columns(pl.col(ROW).cast(pl.Int64),
+                      (pl.col(LINE).shift(-1) - 1).fill_null(len(lines)).alias("end"))
+        .drop("starts")
+    )
+    if len(unquoted) != records.height:  # quotes the two counts read differently
+        return records.with_columns(pl.lit(None, dtype=pl.Int64).alias("fields"))
+    return records.with_columns(
+        (unquoted.str.count_matches(",", literal=True) + 1).cast(pl.Int64).alias("fields"))
+
+
+def _ragged_message(fields: int, width: int) -> str:
+    return (f"the row has {fields:,} fields but the header has {width:,}; is a comma inside a "
+            "value not quoted? The fields after the last column were ignored")
+
+
+def _read_csv_polars(text: str, header: list[str], header_row: int, data: bytes | None = None
+                     ) -> tuple[pl.DataFrame, list[Issue]] | None:
+    """The fast path: Polars parses the file; None when it cannot or its rows cannot be placed.
+
+    ``data`` is the file's bytes when they are the UTF-8 of ``text`` (no copy needed).
+    """
+    if text.count('"') % 2:  # a quote left open: let the careful parser say where
+        return None
+    try:
+        frame = pl.read_csv(io.BytesIO(data if data is not None else text.encode("utf-8")),
+                            infer_schema=False, has_header=True)
+    except BaseException as exc:  # incl. a Rust panic; the careful parser will explain
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            raise
+        return None
+    width = len(header)
+    if frame.width != width:
+        return None
+    records = _record_lines(text)
+    if records["fields"].null_count():
+        return None
+    records = records.filter(pl.col(ROW) > header_row)
+    if frame.height != records.height:
+        records = records.filter(~pl.col("blank"))  # a Polars that skips blank lines
+        if frame.height != records.height:
+            return None
+    issues = []
+    wide = records.filter(pl.col("fields") > width)
+    if wide.height:
+        lines = text.split("\n")
+        for row, line, end, count in wide.select(ROW, LINE, "end", "fields").iter_rows():
+            source = "\n".join(lines[line - 1:max(end, line)])
+            record = next(csv.reader(io.StringIO(source, newline="")), [])
+            extra = ",".join(c.strip() for c in record[width:] if c.strip()) or None
+            issues.append(Issue("ragged_row", row, None, extra, _ragged_message(count, width)))
+    frame.columns = [f"c{i}" for i in range(width)]
+    return frame.with_columns(records[ROW], records[LINE]), issues
+
+
+def _read_csv_python(text: str, header: list[str], header_row: int
+                     ) -> tuple[pl.DataFrame, list[Issue]]:
+    """The careful path: Python's csv module, row by row, reporting ragged rows and open quotes."""
+    csv.field_size_limit(_CSV_FIELD_LIMIT)
+    width = len(header)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    columns: list[list[str | None]] = [[] for _ in range(width)]
+    rows: list[int] = []
+    lines: list[int] = []
+    issues: list[Issue] = []
+    ordinal, line = 0, 0
+    while True:
+        start = line + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            if "end of data" in str(exc):
+                raise UnreadableFile(
+                    f"a quote opened in row {ordinal + 1} (line {start}) is never closed, so "
+                    "the rest of the file would be one cell; is the file cut short, or a quote "
+                    "missing?"
+                ) from None
+            raise UnreadableFile(
+                f"row {ordinal + 1} (line {start}) cannot be parsed: {exc}; a value with "
+                "quotes must be quoted whole, e.g. \"a \"\"quoted\"\" word\""
+            ) from None
+        ordinal += 1
+        line = reader.line_num
+        if ordinal <= header_row or not record:
+            continue
+        if len(record) > width:
+            extra = ",".join(c.strip() for c in record[width:] if c.strip()) or None
+            issues.append(Issue("ragged_row", ordinal, None, extra,
+                                _ragged_message(len(record), width)))
+        for i in range(width):
+            columns[i].append(record[i] if i < len(record) else None)
+        rows.append(ordinal)
+        lines.append(start)
+    data = {f"c{i}": pl.Series(columns[i], dtype=pl.String) for i in range(width)}
+    frame = pl.DataFrame(data).with_columns(
+        pl.Series(ROW, rows, dtype=pl.Int64), pl.Series(LINE, lines, dtype=pl.Int64))
+    return frame, issues
+
+
+def read_csv(data: bytes, encoding: str | None = None, known: Iterable[str] = ()
+             ) -> tuple[list[str], pl.DataFrame, str, list[Issue], int]:
+    """Header, all-text frame (``c0``.., ``__row``, ``__line``), encoding, issues, header row."""
+    text, used = decode_csv(data, encoding)
+    same = used == "utf-8"  # the bytes are the text's UTF-8: Polars can read them as they are
+    if "\r" in text and "\n" not in text:  # classic Mac line ends
+        text, same = text.replace("\r", "\n"), False
+    header, header_row = _find_header(text, set(known))
+    header = [h.strip() for h in header]
+    fast = _read_csv_polars(text, header, header_row, data if same else None)
+    frame, issues = fast if fast is not None else _read_csv_python(text, header, header_row)
+    return header, frame, used, issues, header_row
 
 
 # --------------------------------------------------------------------------- XLSX
 
 
+#: OOXML writes control characters in text as ``_xHHHH_`` (Excel: a carriage return is
+#: ``_x000D_``); openpyxl leaves them escaped.
+_OOXML_CONTROL = re.compile(r"_x(00[01][0-9A-Fa-f])_")
+
+
 def _cell_text(value: object) -> str | None:
     if value is None:
         return None
+    if isinstance(value, str):
+        if "_x00" in value:
+            value = _OOXML_CONTROL.sub(lambda m: chr(int(m.group(1), 16)), value)
+        return value
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return repr(value)
     return str(value)
 
 
-class FormulaCell(Exception):
-    pass
+_MERGE = re.compile(rb'<mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 
 
-def read_xlsx(path: Path, dataset: str) -> tuple[list[str], pl.DataFrame, list[str]]:
+def _merged_ranges(sheet) -> list[tuple[int, int, int, int]]:
+    """(min_col, min_row, max_col, max_row) of every merged range, read from the sheet's XML."""
+    from openpyxl.utils import column_index_from_string
+
+    source = getattr(sheet, "_get_source", None)
+    if source is None:
+        return []
+    with source() as fh:
+        xml = fh.read()
+    return [
+        (column_index_from_string(a.decode()), int(r1), column_index_from_string(b.decode()),
+         int(r2))
+        for a, r1, b, r2 in _MERGE.findall(xml)
+    ]
+
+
+def _holds_rows(sheet, known: set[str]) -> bool:
+    """Whether a sheet has a header naming the contract's columns (so it holds records)."""
+    seen = 0
+    for row in sheet.iter_rows(values_only=True):
+        if not any(v is not None and str(v).strip() for v in row):
+            continue
+        if _looks_like_header(row, known):
+            return True
+        seen += 1
+        if seen >= HEADER_SEARCH_ROWS:
+            break
+    return False
+
+
+def _pick_sheet(book, dataset: str, known: set[str]) -> tuple[object, list[str]]:
+    """The sheet named after the dataset, else the first visible one; and the other sheets
+    that also hold records of the dataset (which would be left out)."""
+    sheets = list(book.worksheets)
+    if not sheets:
+        raise UnreadableFile("the workbook has no worksheet")
+    named = [ws for ws in sheets if normalise_header(ws.title) == dataset]
+    visible = [ws for ws in sheets if getattr(ws, "sheet_state", "visible") == "visible"]
+    sheet = (named or visible or sheets)[0]
+    others = [ws.title for ws in sheets if ws is not sheet and known and _holds_rows(ws, known)]
+    return sheet, others
+
+
+def read_xlsx(path: Path, dataset: str, known: Iterable[str] = ()
+              ) -> tuple[list[str], pl.DataFrame, list[str], list[Issue], int]:
+    """Header, all-text frame, notes, issues and header row of the dataset's sheet."""
     import openpyxl
 
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if not head.startswith(b"PK"):
+        what = "an old Excel .xls workbook" if head.startswith(b"\xd0\xcf\x11\xe0") else \
+            "text, perhaps CSV" if head and all(32 <= c < 127 or c in b"\t\r\n" for c in head) \
+            else "something else"
+        raise UnreadableFile(f"the file is not an XLSX workbook but {what}; save it as .xlsx "
+                             "from Excel, or give it the extension that matches its content")
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise UnreadableFile(f"not a readable XLSX workbook ({type(exc).__name__})") from exc
-    notes: list[str] = []
+    except zipfile.BadZipFile as exc:
+        raise UnreadableFile("the workbook is damaged or cut short (its ZIP archive is "
+                             "incomplete); save it again from Excel") from exc
+    except Exception as exc:  # a damaged workbook fails in many ways inside openpyxl
+        raise UnreadableFile(f"not a readable XLSX workbook ({_reason(exc)})") from exc
     try:
-        names = {n.lower(): n for n in book.sheetnames}
-        sheet = book[names.get(dataset, book.sheetnames[0])]
-        if len(book.sheetnames) > 1:
-            notes.append(f"read sheet {sheet.title!r} of {len(book.sheetnames)}")
-        rows = sheet.iter_rows()
-        header_cells = None
-        for cells in rows:
-            if any(c.value is not None for c in cells):
-                header_cells = cells
-                break
-        if header_cells is None:
-            raise UnreadableFile(f"sheet {sheet.title!r} is empty")
-        header = [str(c.value).strip() if c.value is not None else "" for c in header_cells]
-        width = len(header)
-        columns: list[list[str | None]] = [[] for _ in range(width)]
-        numbers: list[int] = []
-        formulas: list[str] = []
-        for cells in rows:
-            values = [getattr(c, "value", None) for c in cells[:width]]
-            if all(v is None for v in values):
-                continue
-            row_no = next(c.row for c in cells if hasattr(c, "row"))
-            for i in range(width):
-                v = values[i] if i < len(values) else None
-                if isinstance(v, str) and v.startswith("="):
-                    formulas.append(f"{cells[i].coordinate} {v}")
-                    v = None
-                columns[i].append(_cell_text(v))
-            numbers.append(row_no)
-        if formulas:
-            shown = "; ".join(formulas[:3]) + (" …" if len(formulas) > 3 else "")
-            raise UnreadableFile(
-                f"sheet {sheet.title!r} has {len(formulas)} formula cell(s) ({shown}); "
-                "paste them as values"
-            )
+        return _read_sheet(book, dataset, set(known))
+    except UnreadableFile:
+        raise
+    except Exception as exc:  # damage found only while reading the cells
+        raise UnreadableFile(f"not a readable XLSX workbook ({_reason(exc)})") from exc
     finally:
         book.close()
-    data = {f"c{i}": pl.Series(columns[i], dtype=pl.String) for i in range(width)}
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text[:100]}" if text else type(exc).__name__
+
+
+def _read_sheet(book, dataset: str, known: set[str]):
+    from openpyxl.utils import get_column_letter
+
+    sheet, others = _pick_sheet(book, dataset, known)
+    notes: list[str] = []
+    issues: list[Issue] = []
+    if others:
+        names = ", ".join(repr(o) for o in others)
+        notes.append(f"only sheet {sheet.title!r} is read, but {names} also hold"
+                     f"{'s' * (len(others) == 1)} {dataset} rows; put every row on one sheet "
+                     f"(named {dataset!r} if the workbook has others)")
+    if hasattr(sheet, "reset_dimensions"):
+        sheet.reset_dimensions()  # some writers record a wrong used range; read every cell
+    rows = sheet.iter_rows()
+    header_cells, header_row, fallback = None, None, None
+    seen = 0
+    pending: list[tuple] = []
+    for cells in rows:
+        values = [getattr(c, "value", None) for c in cells]
+        if not any(v is not None and str(v).strip() for v in values):
+            continue
+        seen += 1
+        if fallback is None:
+            fallback = cells
+        if not known or _looks_like_header(values, known):
+            header_cells = cells
+            break
+        pending.append(cells)
+        if seen >= HEADER_SEARCH_ROWS:
+            break
+    if header_cells is None:
+        if fallback is None:
+            raise UnreadableFile(f"sheet {sheet.title!r} is empty")
+        if known and not _names_any(fallback_values := [getattr(c, "value", None)
+                                                         for c in fallback], known):
+            raise UnreadableFile(_no_header_message(sheet.title, fallback_values, known))
+        # Only one column name matches: take the first row and let the checks say what is off.
+        header_cells, rest = fallback, pending[1:]
+    else:
+        rest = []
+    header_row = next(c.row for c in header_cells if hasattr(c, "row"))
+    header = [_cell_text(c.value).strip() if getattr(c, "value", None) is not None else ""
+              for c in header_cells]
+    if len(header) > MAX_COLUMNS:
+        raise UnreadableFile(f"the header has {len(header):,} columns: is this the right sheet?")
+    columns: list[list[str | None]] = [[] for _ in header]
+    numbers: list[int] = []
+
+    def add(cells) -> None:
+        values = []
+        for c in cells:
+            kind = getattr(c, "data_type", None)
+            value = getattr(c, "value", None)
+            if kind == "f" or (kind is None and value is not None and
+                               type(value).__name__ in ("ArrayFormula", "DataTableFormula")):
+                text = getattr(value, "text", value)
+                issues.append(Issue(
+                    "formula_cell", c.row, c.column - 1, str(text),
+                    f"cell {c.coordinate} holds a formula ({text}); copy the column and paste "
+                    "it back as values", suppress=True))
+                value = None
+            elif kind == "e":
+                issues.append(Issue(
+                    "formula_cell", c.row, c.column - 1, str(value),
+                    f"cell {c.coordinate} holds the spreadsheet error {value}; fix the cell "
+                    "and save the values", suppress=True))
+                value = None
+            values.append(_cell_text(value))
+        while values and (values[-1] is None or not values[-1].strip()):
+            values.pop()  # formatted but empty cells at the end of the row
+        if not values:
+            return
+        if len(values) > MAX_COLUMNS:
+            raise UnreadableFile(f"row {cells[0].row} has values in {len(values):,} columns: "
+                                 "is this the right sheet?")
+        while len(values) > len(columns):  # values beyond the header: unnamed columns
+            header.append("")
+            columns.append([None] * len(numbers))
+        for i in range(len(columns)):
+            columns[i].append(values[i] if i < len(values) else None)
+        numbers.append(next(c.row for c in cells if hasattr(c, "row")))
+
+    for cells in rest:
+        add(cells)
+    for cells in rows:
+        add(cells)
+    last = numbers[-1] if numbers else header_row
+    for c1, r1, c2, r2 in _merged_ranges(sheet):
+        if r2 < header_row or r1 > last:
+            continue  # a title above the header, or a merge below the data
+        ref = f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"
+        issues.append(Issue(
+            "merged_cells", max(r1, header_row), c1 - 1, ref,
+            f"cells {ref} are merged; unmerge them and fill in every cell"))
+        for r in range(max(r1, header_row + 1), min(r2, last) + 1):
+            for c in range(c1, min(c2, len(header)) + 1):
+                if (r, c) != (r1, c1):
+                    issues.append(Issue("merged_cells", r, c - 1, None, "", suppress=True,
+                                        report=False))
+    data = {f"c{i}": pl.Series(columns[i], dtype=pl.String) for i in range(len(columns))}
     frame = pl.DataFrame(data).with_columns(pl.Series(ROW, numbers, dtype=pl.Int64))
-    return header, frame, notes
+    return header, frame, notes, issues, header_row
 
 
 # --------------------------------------------------------------------------- Parquet
 
 
+def _parquet_text(name: str, dtype: pl.DataType) -> pl.Expr:
+    col = pl.col(name)
+    if dtype.is_float():
+        whole = col.is_finite() & (col == col.round(0)) & (col.abs() < 2.0**63)
+        return (pl.when(col.is_nan()).then(None)
+                .when(whole).then(col.cast(pl.Int64, strict=False).cast(pl.String))
+                .otherwise(col.cast(pl.String)))
+    if dtype == pl.Datetime:
+        return col.dt.strftime("%Y-%m-%dT%H:%M:%S").str.replace("T00:00:00$", "")
+    if dtype == pl.Boolean:
+        return pl.when(col).then(pl.lit("TRUE")).when(~col).then(pl.lit("FALSE"))
+    if dtype.is_nested() or dtype in (pl.Binary, pl.Object):
+        raise UnreadableFile(
+            f"column {name!r} holds {dtype} values; a return holds one plain value per cell")
+    return col.cast(pl.String)
+
+
 def read_parquet(path: Path) -> tuple[list[str], pl.DataFrame]:
+    with path.open("rb") as fh:
+        head = fh.read(4)
+        fh.seek(max(0, path.stat().st_size - 4))
+        tail = fh.read(4)
+    if head != b"PAR1":
+        raise UnreadableFile("the file is not a Parquet file (it does not start with PAR1); "
+                             "give it the extension that matches its content")
+    if tail != b"PAR1":
+        raise UnreadableFile("the Parquet file is damaged or cut short (it does not end with "
+                             "PAR1); write it again")
+    import pyarrow.parquet as pq
+
     try:
-        frame = pl.read_parquet(path)
-    except Exception as exc:  # polars raises several kinds for a broken file
-        raise UnreadableFile(f"not a readable Parquet file ({type(exc).__name__})") from exc
-    header = list(frame.columns)
-    exprs = []
-    for i, name in enumerate(header):
-        col = pl.col(name)
-        dtype = frame.schema[name]
-        if dtype.is_float():
-            text = pl.when(col == col.round(0)).then(col.cast(pl.Int64).cast(pl.String)) \
-                .otherwise(col.cast(pl.String))
-        elif dtype == pl.Datetime:
-            text = col.dt.strftime("%Y-%m-%dT%H:%M:%S").str.replace("T00:00:00$", "")
-        else:
-            text = col.cast(pl.String)
-        exprs.append(text.alias(f"c{i}"))
-    return header, frame.select(exprs)
+        # pyarrow checks a damaged file and raises; the Polars reader can panic on one.
+        frame = pl.from_arrow(pq.read_table(path))
+    except BaseException as exc:  # a damaged file fails in many ways, a Rust panic included
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            raise
+        raise UnreadableFile(f"not a readable Parquet file ({_reason(exc)})") from exc
+    if not isinstance(frame, pl.DataFrame):
+        raise UnreadableFile("not a readable Parquet file (it holds no table)")
+    header = [str(c) for c in frame.columns]
+    if len(header) > MAX_COLUMNS:
+        raise UnreadableFile(f"the file has {len(header):,} columns: is this the right file?")
+    exprs = [_parquet_text(name, frame.schema[name]).alias(f"c{i}")
+             for i, name in enumerate(frame.columns)]
+    try:
+        text = frame.select(exprs) if exprs else pl.DataFrame()
+    except pl.exceptions.PolarsError as exc:
+        raise UnreadableFile(f"a column cannot be read as text ({_reason(exc)})") from exc
+    return header, text.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
 
 
 # --------------------------------------------------------------------------- any file
 
 
 def read_raw_file(
-    path: Path, dataset: str, display: str, encoding: str | None = None
+    path: Path, dataset: str, display: str, encoding: str | None = None,
+    known: Iterable[str] = (),
 ) -> RawFile:
-    """Read one raw file; raise :class:`UnreadableFile` with the reason if it cannot be."""
+    """Read one raw file; raise :class:`UnreadableFile` with the reason if it cannot be.
+
+    ``known`` (the contract's column names) lets the reader find an XLSX header that is not
+    on the sheet's first row, and say so when a CSV file's header is not on its first row.
+    """
     suffix = path.suffix.lower()
     notes: list[str] = []
+    issues: list[Issue] = []
     used = None
+    header_row = 1
     if suffix == ".csv":
-        header, frame, used = read_csv(path.read_bytes(), encoding)
-        frame = frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
+        header, frame, used, issues, header_row = read_csv(path.read_bytes(), encoding, known)
     elif suffix == ".xlsx":
-        header, frame, notes = read_xlsx(path, dataset)
+        header, frame, notes, issues, header_row = read_xlsx(path, dataset, known)
     elif suffix == ".parquet":
         header, frame = read_parquet(path)
-        frame = frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
     else:
         raise UnreadableFile(f"unsupported file type {suffix or '(none)'!r}")
+    if not any(h.strip() for h in header):
+        raise UnreadableFile("the header row is empty")
+    lines = None
+    if LINE in frame.columns:
+        moved = frame.filter(pl.col(LINE) != pl.col(ROW)).select(ROW, LINE)
+        lines = moved if moved.height else None
+        frame = frame.drop(LINE)
     cells = [c for c in frame.columns if c != ROW]
     # Whitespace around a value is not part of it; an empty cell is a missing value.
     frame = frame.with_columns(
@@ -251,7 +769,7 @@ def read_raw_file(
     # Rows with no value at all (blank lines, trailing empty rows) are not records.
     if cells:
         frame = frame.filter(~pl.all_horizontal(pl.col(c).is_null() for c in cells))
-    return RawFile(dataset, display, header, frame, used, notes)
+    return RawFile(dataset, display, header, frame, used, notes, issues, lines, header_row)
 
 
 def unreadable(display: str, dataset: str, reason: str, rule: str = "unreadable_file") -> Finding:

@@ -1,4 +1,4 @@
-"""Stock-flow reconciliation: people held = detentions minus repatriations, by place and nationality.
+"""Stock-flow reconciliation: held = detentions minus repatriations, by place and nationality.
 
 The SQL here is the one definition of the stock: the validator runs it over the typed frames in
 an in-memory DuckDB, and the warehouse creates its ``stock`` and ``reconciliation_findings``
@@ -19,12 +19,12 @@ WITH flows AS (
     SELECT country, nationality, event_date, persons AS detained, 0 AS repatriated
     FROM detentions
     WHERE country IS NOT NULL AND nationality IS NOT NULL
-      AND event_date IS NOT NULL AND persons IS NOT NULL
+      AND event_date IS NOT NULL AND persons >= 1
     UNION ALL
     SELECT from_country, nationality, event_date, 0, persons
     FROM repatriations
     WHERE from_country IS NOT NULL AND nationality IS NOT NULL
-      AND event_date IS NOT NULL AND persons IS NOT NULL
+      AND event_date IS NOT NULL AND persons >= 1
 ), daily AS (
     SELECT country, nationality, event_date AS date,
            sum(detained)::BIGINT AS detained, sum(repatriated)::BIGINT AS repatriated
@@ -44,10 +44,10 @@ WINDOW w AS (PARTITION BY country, nationality ORDER BY date
 FINDINGS_SQL = """
 WITH stock AS ({stock}), records AS (
     SELECT country, nationality, event_date, record_id, __file, __row, 'detention' AS kind
-    FROM detentions
+    FROM detentions WHERE persons >= 1
     UNION ALL
     SELECT from_country, nationality, event_date, record_id, __file, __row, 'repatriation'
-    FROM repatriations
+    FROM repatriations WHERE persons >= 1
 )
 SELECT s.country, s.nationality, s.date, s.held, s.detained_to_date, s.repatriated_to_date,
        string_agg(r.record_id, ';' ORDER BY r.event_date, r.record_id) AS record_ids,

@@ -104,6 +104,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import tempfile
 import warnings
 from collections.abc import Mapping, Sequence
@@ -147,6 +148,7 @@ class RenderWarning(UserWarning):
 _ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _LINE_WS = re.compile(r"[ \t\r\n\f\v]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_MD_ESCAPES = {ord(ch): "\\" + ch for ch in _ASCII_PUNCT}
 
 
 def escape_md(text: Any) -> str:
@@ -160,7 +162,7 @@ def escape_md(text: Any) -> str:
     """
     s = _CONTROL.sub("", str(text))
     s = _LINE_WS.sub(" ", s).strip(" ")
-    return "".join("\\" + ch if ch in _ASCII_PUNCT else ch for ch in s)
+    return s.translate(_MD_ESCAPES)
 
 
 def _html_text(text: str) -> str:
@@ -169,25 +171,19 @@ def _html_text(text: str) -> str:
     return s.replace("{", "&#123;").replace("}", "&#125;").replace("`", "&#96;")
 
 
+def _typst_escapes() -> dict[int, str]:
+    table = {c: f"\\u{{{c:x}}}" for c in [*range(0x20), 0x7F, *map(ord, "{}<>`")]}
+    table.update({ord("\\"): "\\\\", ord('"'): '\\"', ord("\n"): "\\n", ord("\r"): "\\r",
+                  ord("\t"): "\\t"})
+    return table
+
+
+_TYPST_ESCAPES = _typst_escapes()
+
+
 def _typst_str(text: str) -> str:
     """A Typst string literal holding ``text`` verbatim."""
-    out = []
-    for ch in str(text):
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == '"':
-            out.append('\\"')
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch in "{}<>`" or ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{{{ord(ch):x}}}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
+    return '"' + str(text).translate(_TYPST_ESCAPES) + '"'
 
 
 def _fence_for(*contents: str) -> str:
@@ -591,11 +587,133 @@ def _common_pandoc_args(front: Mapping[str, Any]) -> list[str]:
     return args
 
 
+# The Vega runtime: ``vl_convert.javascript_bundle()`` takes seconds (and holds the GIL), and
+# its result depends only on the installed vl-convert. It is kept on disk, one file per
+# vl-convert build, under ``$XDG_CACHE_HOME/scamstats-toolkit/`` (default ``~/.cache``), written
+# atomically and checked against the SHA-256 in its first line when read. A build that finds no
+# cached copy can have it made in a separate process (:func:`prefetch_vega_bundle`) while it does
+# other work. Any failure of the cache falls back to making the bundle in this process.
+
+_BUNDLE_CACHE_APP = "scamstats-toolkit"
+_BUNDLE_HEADER = "// scamstats-toolkit vega bundle sha256="
+_bundle_process: subprocess.Popen | None = None
+
+
+def _bundle_cache_path() -> Path | None:
+    """Where the bundle of the installed vl-convert is cached; None if it cannot be."""
+    try:
+        import vl_convert
+
+        so = sorted(Path(vl_convert.__file__).parent.glob("vl_convert*.so"))
+        key = "-".join([
+            str(getattr(vl_convert, "__version__", "unknown")),
+            vl_convert.get_vega_version(),
+            "vl" + "_".join(vl_convert.get_vegalite_versions()[-1:]),
+            "embed" + vl_convert.get_vega_embed_version(),
+            str(so[0].stat().st_size) if so else "0",
+        ])
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        if not os.path.isabs(base):
+            return None
+    except Exception:  # noqa: BLE001 - no cache then, the bundle is made in process
+        return None
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", key)
+    return Path(base) / _BUNDLE_CACHE_APP / f"vega-bundle-{safe}.js"
+
+
+def _read_cached_bundle(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    header, sep, body = data.partition(b"\n")
+    if not sep or not header.startswith(_BUNDLE_HEADER.encode("ascii")):
+        return None
+    if hashlib.sha256(body).hexdigest() != header[len(_BUNDLE_HEADER):].decode("ascii", "replace"):
+        return None
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _write_cached_bundle(path: Path | None, bundle: str) -> None:
+    """Best effort: write ``path`` atomically (temporary file, then rename)."""
+    if path is None:
+        return
+    body = bundle.encode("utf-8")
+    data = f"{_BUNDLE_HEADER}{hashlib.sha256(body).hexdigest()}\n".encode("ascii") + body
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".vega-bundle-", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+        tmp = None
+    except OSError:
+        pass
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+def _cache_vega_bundle() -> None:
+    """Make the bundle and cache it (what the process of :func:`prefetch_vega_bundle` runs)."""
+    path = _bundle_cache_path()
+    if path is not None and _read_cached_bundle(path) is None:
+        import vl_convert
+
+        _write_cached_bundle(path, vl_convert.javascript_bundle())
+
+
+def prefetch_vega_bundle() -> None:
+    """Start making the Vega runtime in a separate process when it is not cached yet.
+
+    Returns at once; the HTML render waits for that process when it needs the runtime. Making
+    the bundle holds the GIL for seconds, so a thread would stall this process instead.
+    """
+    global _bundle_process
+    if _bundle_process is not None or _vega_bundle.cache_info().currsize:
+        return
+    path = _bundle_cache_path()
+    if path is None or path.is_file():
+        return
+    env = dict(os.environ)
+    package_root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(x for x in (package_root, env.get("PYTHONPATH")) if x)
+    try:
+        _bundle_process = subprocess.Popen(
+            [sys.executable, "-c", "from toolkit.render import _cache_vega_bundle as c; c()"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=env, close_fds=True)
+    except OSError:
+        _bundle_process = None
+
+
 @functools.lru_cache(maxsize=1)
 def _vega_bundle() -> str:
-    import vl_convert
+    global _bundle_process
+    path = _bundle_cache_path()
+    bundle = _read_cached_bundle(path)
+    if bundle is None and _bundle_process is not None:
+        try:
+            _bundle_process.wait(timeout=300)
+        except subprocess.TimeoutExpired:
+            _bundle_process.kill()
+            _bundle_process.wait()
+        _bundle_process = None
+        bundle = _read_cached_bundle(path)
+    if bundle is None:
+        import vl_convert
 
-    bundle = vl_convert.javascript_bundle()
+        bundle = vl_convert.javascript_bundle()
+        _write_cached_bundle(path, bundle)
     if "</script" in bundle.lower() or "<!--" in bundle:
         raise RenderError("the Vega JavaScript bundle cannot be inlined safely")
     return bundle

@@ -4,10 +4,14 @@ The stage reads every file of every dataset, checks headers, parses types, runs 
 schema derived from the contract on the data (depth ``SCHEMA_AND_DATA``: Pandera's Polars
 backend checks only the schema of a frame unless told otherwise), then the rules that span
 files and datasets, and the stock-flow reconciliation.
+
+Every rule is a Polars expression over whole columns; Python only loops over the rows that
+fail, to word their findings.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import difflib
 import re
@@ -25,16 +29,18 @@ from pandera.config import ValidationDepth, config_context
 from toolkit.contracts import (
     ALL_DATASETS,
     UNSPECIFIED_NATIONALITY,
-    Column,
     Contract,
     load_contracts,
 )
 from toolkit.errors import Finding, Report, shorten
 from toolkit.read import (
     FILE,
+    LINE,
     ROW,
+    SUPPORTED,
     RawFile,
     UnreadableFile,
+    check_encoding,
     discover,
     normalise_header,
     read_raw_file,
@@ -46,13 +52,34 @@ EARLIEST_DATE = dt.date(2000, 1, 1)
 #: reported as a possible duplicate event.
 DUPLICATE_WINDOW_DAYS = 3
 IDX = "__idx"
+#: A text cell longer than this is not a real value (a quote left open swallowed the file,
+#: or something was pasted by mistake).
+MAX_CELL_CHARS = 10_000
+#: Contract types held as text, checked for unsafe content and length.
+TEXT_TYPES = ("string", "url", "id_list")
+#: No count of people is larger (more than live on Earth); a larger number is a typing slip,
+#: and refusing it keeps every sum of counts (the stock) far from 64-bit overflow.
+MAX_COUNT = 10_000_000_000
+#: How many other places a duplicated identifier's message lists.
+MAX_PLACES = 5
 
 #: Header names that suggest a column of personal data; refused with a message that says so.
 PERSONAL_DATA = re.compile(
     r"(^|_)(name|names|fullname|surname|forename|passport|passport_no|phone|mobile|tel|email|"
     r"e_mail|address|birth|dob|birthdate|national_id|id_number|id_no|resident|rrn|photo)(_|$)"
+    r"|성명|이름|여권|주민등록|전화|휴대폰|이메일|주소|생년월일"
 )
 URL_PATTERN = r"(?i)^https?://[^\s/]+\S*$"
+#: A cell a spreadsheet would run as a formula (OWASP "CSV injection"): a leading = or @, or a
+#: leading + or - that does not start a number, or a DDE call (``-2+3+cmd|' /C calc'!A0``).
+FORMULA_PATTERN = r"(?s)^(?:[=@]|[+\-][^0-9\s.,]|[+\-].*\|.*!)"
+#: An HTML or XML tag, comment or processing instruction.
+MARKUP_PATTERN = r"<[A-Za-z!/?]"
+#: Control characters (tab and line ends are allowed) and the bidirectional overrides that can
+#: make text display differently from what it is.
+CONTROL_PATTERN = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F\x{202A}-\x{202E}\x{2066}-\x{2069}]"
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F\u202A-\u202E\u2066-\u2069]")
+_UNSAFE_NAME = re.compile(r"[\x00-\x1F\x7F\u202A-\u202E\u2066-\u2069]")
 
 
 @cache
@@ -71,7 +98,25 @@ class Validated:
     files: dict[str, list[str]] = field(default_factory=dict)
 
 
+def _skip_frame(rows: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Cells already reported (file, row, column), so that no second finding repeats them."""
+    schema = {FILE: pl.String, ROW: pl.Int64, "column": pl.String}
+    if rows is None:
+        return pl.DataFrame(schema=schema)
+    return rows.select(pl.col(FILE).cast(pl.String), pl.col(ROW).cast(pl.Int64),
+                       pl.col("column").cast(pl.String))
+
+
 # --------------------------------------------------------------------------- headers
+
+
+def _column_name(raw: RawFile, index: int | None, known: list[str]) -> str | None:
+    if index is None:
+        return None
+    if index >= len(raw.header) or not raw.header[index].strip():
+        return f"(column {index + 1})"
+    name = normalise_header(raw.header[index])
+    return name if name in known else raw.header[index]
 
 
 def check_header(raw: RawFile, contract: Contract) -> tuple[pl.DataFrame, list[Finding]]:
@@ -80,17 +125,18 @@ def check_header(raw: RawFile, contract: Contract) -> tuple[pl.DataFrame, list[F
     known = contract.column_names
     seen: dict[str, int] = {}
     renames: dict[str, str] = {}
+    row = raw.header_row
     for i, original in enumerate(raw.header):
         name = normalise_header(original)
         if not name:
-            if raw.frame[f"c{i}"].is_not_null().any():
+            if f"c{i}" in raw.frame.columns and raw.frame[f"c{i}"].is_not_null().any():
                 findings.append(Finding(
-                    "unknown_column", raw.display, 1, f"(column {i + 1})", None,
+                    "unknown_column", raw.display, row, f"(column {i + 1})", None,
                     f"column {i + 1} has values but no name in the header", contract.name))
             continue
         if name in seen:
             findings.append(Finding(
-                "duplicate_column", raw.display, 1, name, original,
+                "duplicate_column", raw.display, row, name, shorten(original),
                 f"column {name!r} appears twice in the header (columns {seen[name] + 1} "
                 f"and {i + 1})", contract.name))
             continue
@@ -99,20 +145,20 @@ def check_header(raw: RawFile, contract: Contract) -> tuple[pl.DataFrame, list[F
             renames[f"c{i}"] = name
         elif PERSONAL_DATA.search(name):
             findings.append(Finding(
-                "personal_data_column", raw.display, 1, original, None,
-                f"column {original!r} looks like personal data and is refused: the contract "
-                f"records counts, not people; remove the column", contract.name))
+                "personal_data_column", raw.display, row, shorten(original), None,
+                f"column {shorten(original)!r} looks like personal data and is refused: the "
+                "contract records counts, not people; remove the column", contract.name))
         else:
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             findings.append(Finding(
-                "unknown_column", raw.display, 1, original, None,
-                f"column {original!r} is not in the {contract.name} contract{hint}",
+                "unknown_column", raw.display, row, shorten(original), None,
+                f"column {shorten(original)!r} is not in the {contract.name} contract{hint}",
                 contract.name))
     for col in contract.required_columns:
         if col not in renames.values():
             findings.append(Finding(
-                "missing_column", raw.display, 1, col, None,
+                "missing_column", raw.display, row, col, None,
                 f"required column {col!r} is missing from the header", contract.name))
     frame = raw.frame.rename(renames).with_columns(pl.lit(raw.display).alias(FILE))
     frame = frame.with_columns(
@@ -121,32 +167,145 @@ def check_header(raw: RawFile, contract: Contract) -> tuple[pl.DataFrame, list[F
     return frame.select(FILE, ROW, *known), findings
 
 
+def read_issues(raw: RawFile, contract: Contract) -> tuple[list[Finding], pl.DataFrame]:
+    """Findings for what the reader saw (ragged rows, formulas, merged cells) and cells to skip."""
+    findings, skip = [], []
+    known = contract.column_names
+    for issue in raw.issues:
+        column = _column_name(raw, issue.column, known)
+        if issue.report:
+            findings.append(Finding(issue.rule, raw.display, issue.row, column, issue.value,
+                                    issue.message, contract.name))
+        if issue.suppress and column in known:
+            skip.append((raw.display, issue.row, column))
+    frame = pl.DataFrame(skip, schema={FILE: pl.String, ROW: pl.Int64, "column": pl.String},
+                         orient="row")
+    return findings, frame
+
+
 # --------------------------------------------------------------------------- types
 
 
+def _iso(y: int, m: int, d: int) -> str | None:
+    try:
+        return dt.date(y, m, d).isoformat()
+    except ValueError:
+        return None
+
+
+def date_problem(value: str) -> str:
+    """Why a cell is not a YYYY-MM-DD date, and how to write it, in a user's words."""
+    v = str(value)
+    shown = shorten(v)
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", v)
+    if m:
+        y, mo, d = (int(g) for g in m.groups())
+        if not 1 <= mo <= 12:
+            return f"{shown!r} has no month {mo}; write dates as YYYY-MM-DD"
+        days = calendar.monthrange(y, mo)[1]
+        return (f"{shown!r} is not a real day: {calendar.month_name[mo]} {y} has {days} days")
+    m = re.fullmatch(r"(\d{4}-\d{1,2}-\d{1,2})[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?"
+                     r"(Z|[+-]\d{2}:?\d{2})?", v)
+    if m:
+        y, mo, d = (int(g) for g in m.group(1).split("-"))
+        iso = _iso(y, mo, d)
+        if iso:
+            return f"{shown!r} has a time of day; give the date only: {iso}"
+    m = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", v) or re.fullmatch(
+        r"(\d{4})(\d{2})(\d{2})", v)
+    if m:
+        iso = _iso(*(int(g) for g in m.groups()))
+        if iso:
+            return f"{shown!r} is not in the form YYYY-MM-DD; write {iso}"
+    m = re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", v)
+    if m:
+        a, b, y = (int(g) for g in m.groups())
+        if a > 12 and _iso(y, b, a):
+            return f"{shown!r} is not in the form YYYY-MM-DD; write {_iso(y, b, a)}"
+        if b > 12 and _iso(y, a, b):
+            return f"{shown!r} is not in the form YYYY-MM-DD; write {_iso(y, a, b)}"
+        return (f"{shown!r} is not in the form YYYY-MM-DD, and day and month could be either "
+                "way round; write the date as YYYY-MM-DD")
+    for fmt in ("%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%d-%b-%Y", "%d-%b-%y"):
+        try:
+            day = dt.datetime.strptime(v, fmt).date()
+        except ValueError:
+            continue
+        return f"{shown!r} is not in the form YYYY-MM-DD; write {day.isoformat()}"
+    m = re.fullmatch(r"(\d{5})(\.0+)?", v)
+    if m and 20000 <= int(m.group(1)) <= 80000:
+        day = dt.date(1899, 12, 30) + dt.timedelta(days=int(m.group(1)))
+        return (f"{shown!r} looks like a spreadsheet's serial number for {day.isoformat()}; "
+                "format the column as dates or write YYYY-MM-DD")
+    return f"{shown!r} is not a date in the form YYYY-MM-DD"
+
+
+def integer_problem(value: str) -> str:
+    """Why a cell is not a whole number, in a user's words."""
+    v = str(value)
+    shown = shorten(v)
+    if re.fullmatch(r"[+-]?[0-9]+(\.0+)?", v):
+        if v.startswith("-"):
+            return f"{shown!r} is outside the range of a count (0 to {MAX_COUNT:,})"
+        return f"{shown!r} is too large for a count (the limit is {MAX_COUNT:,})"
+    if re.fullmatch(r"[+-]?[0-9]{1,3}(,[0-9]{3})+", v):
+        return f"{shown!r} is not a whole number; write it without separators: {v.replace(',', '')}"
+    if re.fullmatch(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]+", v):
+        try:
+            number = float(v)
+        except ValueError:
+            number = None
+        if number is not None and number.is_integer() and abs(number) > MAX_COUNT:
+            return f"{shown!r} is too large for a count (the limit is {MAX_COUNT:,})"
+        return f"{shown!r} is in scientific notation; write the whole number"
+    if re.fullmatch(r"[+-]?[0-9]*\.[0-9]+", v):
+        return f"{shown!r} is not a whole number"
+    if any(ch.isdigit() and not ("0" <= ch <= "9") for ch in v):
+        return f"{shown!r} is not a whole number written with the digits 0-9"
+    return f"{shown!r} is not a whole number"
+
+
 def parse_types(frame: pl.DataFrame, contract: Contract) -> tuple[pl.DataFrame, list[Finding]]:
-    """Turn text cells into the contract's types; a cell that does not parse is a finding."""
+    """Turn text cells into the contract's types; a cell that does not parse is a finding.
+
+    Integers may carry a zero fraction (``3.0``, as spreadsheets export them); a number
+    beyond :data:`MAX_COUNT` does not parse and is reported as too large.
+    """
     findings: list[Finding] = []
     exprs = []
     for col in contract.columns:
         c = pl.col(col.name)
         if col.type == "date":
-            ok = c.str.contains(r"^\d{4}-\d{2}-\d{2}$")
-            exprs.append(pl.when(ok).then(c.str.to_date("%Y-%m-%d", strict=False)).alias(col.name))
+            ok = c.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+            exprs.append(pl.when(ok).then(c.str.to_date("%Y-%m-%d", strict=False))
+                         .alias(col.name))
         elif col.type == "integer":
-            ok = c.str.contains(r"^[+-]?\d{1,15}$")
-            exprs.append(pl.when(ok).then(c.cast(pl.Int64, strict=False)).alias(col.name))
+            ok = c.str.contains(r"^[+-]?[0-9]+(\.0+)?$")
+            number = c.str.replace(r"\.0+$", "").str.replace(r"^\+", "").cast(
+                pl.Int64, strict=False)
+            exprs.append(pl.when(ok & (number.abs() <= MAX_COUNT)).then(number)
+                         .alias(col.name))
     typed = frame.with_columns(exprs)
     for col in contract.columns:
         if col.type not in ("date", "integer"):
             continue
         bad = frame.filter(pl.col(col.name).is_not_null() & typed[col.name].is_null())
         rule = f"type_{col.type}"
-        want = "a date in the form YYYY-MM-DD" if col.type == "date" else "a whole number"
+        explain = date_problem if col.type == "date" else integer_problem
         for file, row, value in bad.select(FILE, ROW, col.name).iter_rows():
-            findings.append(Finding(rule, file, row, col.name, shorten(value),
-                                    f"{value!r} is not {want}", contract.name))
+            findings.append(Finding(rule, file, row, col.name, shorten(value), explain(value),
+                                    contract.name))
     return typed, findings
+
+
+def type_failures(frame: pl.DataFrame, typed: pl.DataFrame, contract: Contract) -> pl.DataFrame:
+    """The (file, row, column) cells that did not parse, to skip in the later checks."""
+    parts = [
+        frame.filter(pl.col(col.name).is_not_null() & typed[col.name].is_null())
+        .select(FILE, ROW, pl.lit(col.name).alias("column"))
+        for col in contract.columns if col.type in ("date", "integer")
+    ]
+    return _skip_frame(pl.concat(parts) if parts else None)
 
 
 # --------------------------------------------------------------------------- pandera
@@ -167,6 +326,13 @@ def _frame_check(rule: str, column: str, expr: pl.Expr) -> pa.Check:
         return data.lazyframe.select(expr.fill_null(True).alias(column))
 
     return pa.Check(check, error=f"{rule}|{column}", name=rule)
+
+
+def _safe_text(c: pl.Expr, formulas: bool = True) -> pl.Expr:
+    unsafe = c.str.contains(CONTROL_PATTERN) | c.str.contains(MARKUP_PATTERN)
+    if formulas:
+        unsafe = unsafe | c.str.contains(FORMULA_PATTERN)
+    return ~unsafe
 
 
 def build_schema(contract: Contract, as_of: dt.date) -> pa.DataFrameSchema:
@@ -192,6 +358,12 @@ def build_schema(contract: Contract, as_of: dt.date) -> pa.DataFrameSchema:
             checks.append(_column_check("date_after_as_of", col.name, lambda c: c <= as_of))
             checks.append(_column_check(
                 "date_before_2000", col.name, lambda c: c >= EARLIEST_DATE))
+        if col.type in TEXT_TYPES:
+            checks.append(_column_check(
+                "unsafe_text", col.name,
+                lambda c, f=col.type != "url": _safe_text(c, formulas=f)))
+            checks.append(_column_check(
+                "too_long", col.name, lambda c: c.str.len_chars() <= MAX_CELL_CHARS))
         if col.min is not None:
             checks.append(_column_check("min", col.name, lambda c, m=col.min: c >= m))
         if col.max is not None:
@@ -205,107 +377,159 @@ def build_schema(contract: Contract, as_of: dt.date) -> pa.DataFrameSchema:
             unique=col.name == contract.primary_key,
         )
     for rule in contract.row_rules:
-        total = pl.sum_horizontal(pl.col(c) for c in rule.columns)
+        # In floating point: a sum of two huge counts must not wrap round to a small one.
+        total = pl.sum_horizontal(pl.col(c).cast(pl.Float64) for c in rule.columns)
         both = pl.all_horizontal(pl.col(c).is_not_null() for c in rule.columns)
         frame_checks.append(_frame_check(
             "breakdown_exceeds_persons", "+".join(rule.columns),
-            ~both | (total <= pl.col("persons"))))
+            ~both | (total <= pl.col("persons").cast(pl.Float64))))
     return pa.DataFrameSchema(columns, checks=frame_checks, strict=True, name=contract.name)
 
 
-def _message(rule: str, column: str, value: object, row: dict, contract: Contract) -> str:
+def _hint(value: str, allowed: list[str]) -> str:
+    """``; did you mean 'male'?`` for a case, spacing, prefix or spelling slip, else ''."""
+    text = str(value).strip()
+    key = re.sub(r"[\s\-]+", "_", text.lower())
+    for candidate in (
+        [v for v in allowed if v.lower() == key],
+        [v for v in allowed if v.lower().startswith(key)] if len(key) >= 1 else [],
+        difflib.get_close_matches(key, allowed, n=1, cutoff=0.8),
+    ):
+        if len(candidate) == 1:
+            return f"; did you mean {candidate[0]!r}?"
+    return ""
+
+
+@cache
+def _iso3_hint(value: str) -> str:
+    text = str(value).strip()
+    if text.upper() in iso3_codes():
+        return f"; did you mean {text.upper()!r}?"
+    try:
+        if len(text) == 2:
+            country = pycountry.countries.get(alpha_2=text.upper())
+        else:
+            country = pycountry.countries.lookup(text) if len(text) <= 60 else None
+    except LookupError:
+        country = None
+    return f"; did you mean {country.alpha_3!r}?" if country else ""
+
+
+def unsafe_problem(value: str) -> str:
+    shown = shorten(value)
+    control = _CONTROL_RE.search(value)
+    if control:
+        code = ord(control.group())
+        if code >= 0x202A:
+            return (f"{shown!r} contains the text-direction character U+{code:04X}, which "
+                    "makes text display differently from what it is; delete it")
+        return f"{shown!r} contains the invisible control character U+{code:04X}; delete it"
+    markup = re.search(r"<[A-Za-z!/?][^\s>]*", value)
+    if markup:
+        return (f"{shown!r} contains markup ({shorten(markup.group(), 30)!r}); write plain text "
+                "without < and >")
+    return (f"{shown!r} starts with {value[0]!r}, so a spreadsheet would run it as a formula; "
+            f"reword it so that it does not start with {value[0]!r}")
+
+
+def _message(rule: str, column: str, value: object, row: dict, contract: Contract,
+             as_of: dt.date | None = None) -> str:
+    shown = shorten(value)
     if rule == "required":
         return f"{column} is required but the cell is empty"
     if rule == "enum":
         allowed = contract.column(column).values
-        close = [v for v in allowed if str(value).strip().lower() == v.lower()]
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        return f"{value!r} is not one of {', '.join(allowed)}{hint}"
+        return f"{shown!r} is not one of {', '.join(allowed)}{_hint(str(value), list(allowed))}"
     if rule == "iso3":
-        hint = ""
-        if str(value).upper() in iso3_codes():
-            hint = f"; did you mean {str(value).upper()!r}?"
-        elif len(str(value)) == 2 and pycountry.countries.get(alpha_2=str(value).upper()):
-            hint = f"; did you mean {pycountry.countries.get(alpha_2=str(value).upper()).alpha_3!r}?"
-        return f"{value!r} is not an ISO 3166-1 alpha-3 code (use XXX for several or unknown){hint}"
+        return (f"{shown!r} is not an ISO 3166-1 alpha-3 code (use XXX for several or unknown)"
+                f"{_iso3_hint(str(value))}")
     if rule == "min":
         return f"{value} is below the minimum of {contract.column(column).min}"
     if rule == "max":
         return f"{value} is above the maximum of {contract.column(column).max}"
     if rule == "url_scheme":
-        return f"{value!r} is not an http:// or https:// address"
+        return f"{shown!r} is not an http:// or https:// address"
     if rule == "unique":
-        return f"{contract.primary_key} {value!r} is used more than once in {contract.name}"
+        return f"{contract.primary_key} {shown!r} is used more than once in {contract.name}"
     if rule == "date_after_as_of":
-        return f"{value} is after the as-of date"
+        return f"{value} is after the as-of date {as_of}"
     if rule == "date_before_2000":
         return f"{value} is before 2000-01-01"
+    if rule == "unsafe_text":
+        return unsafe_problem(str(value))
+    if rule == "too_long":
+        return (f"the cell holds {len(str(value)):,} characters, more than the limit of "
+                f"{MAX_CELL_CHARS:,}; is a quote left open?")
     if rule == "breakdown_exceeds_persons":
         parts = column.split("+")
-        shown = " + ".join(f"{p} {row.get(p)}" for p in parts)
-        return f"{shown} is more than persons {row.get('persons')}"
+        shown_parts = " + ".join(f"{p} {row.get(p)}" for p in parts)
+        return f"{shown_parts} is more than persons {row.get('persons')}"
     return rule
 
 
 def run_schema(typed: pl.DataFrame, contract: Contract, as_of: dt.date,
-               skip: set[tuple[int, str]]) -> list[Finding]:
+               skip: pl.DataFrame | None = None) -> list[Finding]:
     """Validate a typed frame with Pandera on the data; turn its failure cases into findings.
 
-    ``skip`` holds (index, column) cells already reported (a value that did not parse, a
-    column missing from the file) so they are not reported again as empty.
+    ``skip`` holds (``__file``, ``__row``, ``column``) cells already reported (a value that did
+    not parse, a column missing from the file) so they are not reported again as empty.
     """
     schema = build_schema(contract, as_of)
     frame = typed.with_row_index(IDX)
     try:
         with config_context(validation_depth=ValidationDepth.SCHEMA_AND_DATA):
-            schema.validate(frame.drop(IDX), lazy=True)
+            schema.validate(typed, lazy=True)
     except pandera.errors.SchemaErrors as exc:
         cases = exc.failure_cases
     else:
         return []
     findings = []
+    check = pl.col("check").cast(pl.String)
+    cases = cases.with_columns(
+        pl.when(check == "not_nullable").then(pl.lit("required"))
+        .when(check == "field_uniqueness").then(pl.lit("unique"))
+        .when(check.str.contains("|", literal=True)).then(check.str.split("|").list.get(0))
+        .otherwise(pl.lit(None)).alias("rule"),
+        pl.when(check.str.contains("|", literal=True))
+        .then(check.str.splitn("|", 2).struct.field("field_1"))
+        .otherwise(pl.col("column").cast(pl.String)).alias("column"),
+    )
+    for case in cases.filter(pl.col("index").is_null() | pl.col("rule").is_null()).iter_rows(
+            named=True):  # schema-level failures: a bug in the toolkit, not in the data
+        raise RuntimeError(f"the {contract.name} schema failed unexpectedly: {case}")
     lookup = frame.select(IDX, FILE, ROW, *contract.column_names)
-    rows = cases.filter(pl.col("index").is_not_null()).join(
-        lookup, left_on=pl.col("index").cast(pl.UInt32), right_on=IDX, how="left")
-    others = cases.filter(pl.col("index").is_null())
-    for case in others.iter_rows(named=True):  # schema-level failures (should not happen)
-        findings.append(Finding("unknown_column", "(all files)", None, case["column"],
-                                shorten(case["failure_case"]), str(case["check"]), contract.name))
-    for case in rows.iter_rows(named=True):
-        check = case["check"]
-        if check == "not_nullable":
-            rule, column = "required", case["column"]
-        elif check == "field_uniqueness":
-            rule, column = "unique", case["column"]
-        elif "|" in str(check):
-            rule, column = check.split("|", 1)
-        else:
-            rule, column = "unknown_column", case["column"]
-        if (case["index"], column) in skip:
-            continue
-        value = case.get(column) if column in case else case["failure_case"]
+    rows = (cases.select(pl.col("index").cast(frame.schema[IDX]).alias(IDX), "rule", "column")
+            .unique().join(lookup, on=IDX, how="left"))
+    if skip is not None and skip.height:
+        rows = rows.join(skip, on=[FILE, ROW, "column"], how="anti")
+    places = _duplicate_places(lookup, contract) if (rows["rule"] == "unique").any() else {}
+    for case in rows.sort(IDX, "column", "rule").iter_rows(named=True):
+        rule, column = case["rule"], case["column"]
+        value = case.get(column)
         if rule == "breakdown_exceeds_persons":
             value = ", ".join(f"{p}={case.get(p)}" for p in column.split("+") + ["persons"])
-        findings.append(Finding(
-            rule, case[FILE], case[ROW], column, shorten(value),
-            _message(rule, column, value, case, contract), contract.name))
-    return _explain_duplicates(findings, lookup, contract)
+        message = _message(rule, column, case.get(column), case, contract, as_of)
+        if rule == "unique":
+            elsewhere = [p for p in places.get(value, []) if p != (case[FILE], case[ROW])]
+            if elsewhere:
+                shown = [f"{f} row {r}" for f, r in elsewhere[:MAX_PLACES]]
+                more = len(elsewhere) - len(shown)
+                message += "; also at " + ", ".join(shown) + (f" and {more} more" if more else "")
+        findings.append(Finding(rule, case[FILE], case[ROW], column, shorten(value), message,
+                                contract.name))
+    return findings
 
 
-def _explain_duplicates(findings: list[Finding], lookup: pl.DataFrame,
-                        contract: Contract) -> list[Finding]:
-    """Say where else a duplicated identifier is, so the user can find both copies."""
-    out = []
-    for f in findings:
-        if f.rule != "unique":
-            out.append(f)
-            continue
-        places = lookup.filter(pl.col(contract.primary_key) == f.value).select(FILE, ROW)
-        elsewhere = [f"{file} row {row}" for file, row in places.iter_rows()
-                     if (file, row) != (f.file, f.row)]
-        msg = f"{f.message}; also at {', '.join(elsewhere)}" if elsewhere else f.message
-        out.append(Finding(f.rule, f.file, f.row, f.column, f.value, msg, f.dataset))
-    return out
+def _duplicate_places(lookup: pl.DataFrame, contract: Contract) -> dict[str, list[tuple]]:
+    """Where each duplicated identifier is, so the user can find every copy."""
+    key = contract.primary_key
+    dups = (
+        lookup.filter(pl.col(key).is_not_null() & pl.col(key).is_duplicated())
+        .sort(FILE, ROW)
+        .group_by(key, maintain_order=True)
+        .agg(pl.struct(FILE, ROW).head(MAX_PLACES + 1).alias("places"))
+    )
+    return {k: [(p[FILE], p[ROW]) for p in places] for k, places in dups.iter_rows()}
 
 
 # --------------------------------------------------------------------------- datasets
@@ -314,55 +538,116 @@ def _explain_duplicates(findings: list[Finding], lookup: pl.DataFrame,
 @dataclass
 class _Read:
     typed: pl.DataFrame | None
-    skip: set[tuple[int, str]]
+    skip: pl.DataFrame
     files: list[str]
+    lines: dict[str, pl.DataFrame] = field(default_factory=dict)
+
+
+def _display(path: Path, raw_dir: Path) -> tuple[str, str | None]:
+    """How a file is named in the report, and why it is refused (odd name, outside link)."""
+    display = path.relative_to(raw_dir).as_posix()
+    if _UNSAFE_NAME.search(display):
+        shown = display.encode("unicode_escape").decode("ascii")
+        return shown, ("the file name contains a control or text-direction character; "
+                       "rename the file")
+    if path.is_symlink():
+        try:
+            inside = path.resolve().is_relative_to(raw_dir.resolve())
+        except (OSError, RuntimeError):
+            inside = False
+        if not inside:
+            return display, ("the file is a link to a file outside the raw data folder; "
+                             "copy the file in instead")
+    return display, None
+
+
+def _unsupported_message(path: Path) -> str:
+    suffix = path.suffix.lower()
+    advice = {
+        ".xls": "; save the old Excel workbook as .xlsx",
+        ".xlsm": "; save the workbook without macros as .xlsx",
+        ".txt": "; save it as CSV UTF-8 with the extension .csv",
+        ".tsv": "; save it as CSV (comma delimited) UTF-8",
+    }.get(suffix, "")
+    return (f"unsupported file type {path.suffix or '(none)'!r}: a return must be .csv, .xlsx "
+            f"or .parquet{advice}")
+
+
+def _missing_message(raw_dir: Path, contract: Contract) -> str:
+    name = contract.raw_path.rstrip("/")
+    target = raw_dir / name
+    kind = "a folder" if contract.is_folder else "a file"
+    if contract.is_folder and target.is_dir():
+        problem = f"the folder {target.as_posix()} holds no data files"
+    else:
+        problem = f"expected {kind} {target.as_posix()}"
+    try:
+        present = [p.name for p in raw_dir.iterdir()] if raw_dir.is_dir() else []
+    except OSError:
+        present = []
+    close = difflib.get_close_matches(name, present, n=1, cutoff=0.6)
+    hint = f"; found {close[0]!r}: is it misnamed?" if close and close[0] != name else ""
+    return f"no {contract.name} data: {problem}{hint}"
 
 
 def read_dataset(raw_dir: Path, contract: Contract, encoding: str | None,
                  report: Report) -> _Read:
     """Read, header-check and type-check every file of a dataset; findings go to ``report``."""
     paths = discover(raw_dir, contract)
-    displays = [p.relative_to(raw_dir).as_posix() for p in paths]
     if not paths:
-        where = (raw_dir / contract.raw_path).as_posix()
-        report.add(unreadable(where, contract.name,
-                              f"no {contract.name} data: expected {where}", "missing_input"))
-        return _Read(None, set(), [])
-    frames, missing_by_file = [], {}
-    for path, display in zip(paths, displays, strict=True):
-        if path.suffix.lower() not in (".csv", ".xlsx", ".parquet"):
-            report.add(unreadable(display, contract.name,
-                                  f"unsupported file type {path.suffix or '(none)'!r}: "
-                                  "use .csv, .xlsx or .parquet", "unsupported_format"))
+        report.add(unreadable(contract.raw_path, contract.name, _missing_message(raw_dir, contract),
+                              "missing_input"))
+        return _Read(None, _skip_frame(), [])
+    frames, displays, skips, missing = [], [], [], []
+    lines: dict[str, pl.DataFrame] = {}
+    for path in paths:
+        display, refused = _display(path, raw_dir)
+        displays.append(display)
+        if refused:
+            report.add(unreadable(display, contract.name, refused))
+            continue
+        if path.suffix.lower() not in SUPPORTED:
+            report.add(unreadable(display, contract.name, _unsupported_message(path),
+                                  "unsupported_format"))
             continue
         try:
-            raw = read_raw_file(path, contract.name, display, encoding)
+            raw = read_raw_file(path, contract.name, display, encoding,
+                                known=contract.column_names)
         except UnreadableFile as exc:
             report.add(unreadable(display, contract.name, str(exc)))
             continue
         except OSError as exc:
             report.add(unreadable(display, contract.name,
-                                  f"cannot open the file ({exc.strerror})"))
+                                  f"cannot open the file ({exc.strerror or exc})"))
             continue
         frame, findings = check_header(raw, contract)
         report.extend(findings)
+        issue_findings, issue_skip = read_issues(raw, contract)
+        report.extend(issue_findings)
+        skips.append(issue_skip)
+        for note in raw.notes:  # other sheets with rows of the dataset
+            report.add(Finding("ignored_sheet", display, None, None, None, note, contract.name))
+        if frame.is_empty():
+            report.add(Finding("no_rows", display, None, None, None,
+                               "the file has a header but no rows", contract.name))
+        for f in findings:
+            if f.rule == "missing_column":
+                missing.append((display, f.column))
+        if raw.lines is not None:
+            lines[display] = raw.lines
         frames.append(frame)
-        missing_by_file[display] = {f.column for f in findings if f.rule == "missing_column"}
     if not frames:
-        return _Read(None, set(), displays)
-    combined = pl.concat(frames, how="vertical").with_row_index(IDX)
+        return _Read(None, _skip_frame(), displays, lines)
+    combined = pl.concat(frames, how="vertical")
     typed, findings = parse_types(combined, contract)
     report.extend(findings)
-    skip: set[tuple[int, str]] = set()
-    for col in contract.columns:
-        if col.type in ("date", "integer"):
-            bad = combined.filter(pl.col(col.name).is_not_null() & typed[col.name].is_null())
-            skip.update((i, col.name) for i in bad[IDX].to_list())
-    for display, missing in missing_by_file.items():
-        if missing:
-            idx = combined.filter(pl.col(FILE) == display)[IDX].to_list()
-            skip.update((i, m) for i in idx for m in missing)
-    return _Read(typed.drop(IDX), skip, displays)
+    skips.append(type_failures(combined, typed, contract))
+    if missing:
+        gone = pl.DataFrame(missing, schema={FILE: pl.String, "column": pl.String},
+                            orient="row")
+        skips.append(_skip_frame(combined.select(FILE, ROW).join(gone, on=FILE)))
+    skip = pl.concat([_skip_frame(s) for s in skips]).unique()
+    return _Read(typed, skip, displays, lines)
 
 
 # --------------------------------------------------------------------------- across datasets
@@ -372,44 +657,57 @@ def check_source_references(tables: dict[str, pl.DataFrame]) -> list[Finding]:
     sources = tables.get("sources")
     if sources is None:
         return []
-    known = sources["source_id"].drop_nulls().unique()
+    known = sources.select("source_id").drop_nulls().unique()
     findings = []
     for name, frame in tables.items():
         if name == "sources":
             continue
-        bad = frame.filter(pl.col("source_id").is_not_null() & ~pl.col("source_id").is_in(known))
+        bad = frame.filter(pl.col("source_id").is_not_null()).join(
+            known, on="source_id", how="anti").sort(FILE, ROW)
         for file, row, value in bad.select(FILE, ROW, "source_id").iter_rows():
-            findings.append(Finding("unknown_source", file, row, "source_id", value,
-                                    f"source_id {value!r} is not in sources.csv", name))
+            findings.append(Finding("unknown_source", file, row, "source_id", shorten(value),
+                                    f"source_id {shorten(value)!r} is not in sources.csv", name))
     return findings
 
 
+def _id_hint(token: str) -> str:
+    if re.search(r"[\s,]", token):
+        return "; separate several detention ids with ';'"
+    return ""
+
+
 def check_detention_references(tables: dict[str, pl.DataFrame]) -> list[Finding]:
+    """Each id of ``detention_ids`` must be a detention dated no later than the repatriation.
+
+    Ids are separated by ``;``; spaces around them and a trailing ``;`` do not matter.
+    """
     reps, dets = tables.get("repatriations"), tables.get("detentions")
     if reps is None or dets is None:
         return []
+    known = (dets.filter(pl.col("record_id").is_not_null())
+             .group_by("record_id").agg(pl.col("event_date").min().alias("det_date"))
+             .rename({"record_id": "det"}))
     links = (
         reps.filter(pl.col("detention_ids").is_not_null())
         .select(FILE, ROW, "event_date", pl.col("detention_ids").str.split(";").alias("det"))
         .explode("det")
         .with_columns(pl.col("det").str.strip_chars())
         .filter(pl.col("det") != "")
-        .join(dets.select(pl.col("record_id").alias("det"),
-                          pl.col("event_date").alias("det_date")),
-              on="det", how="left")
+        .join(known.with_columns(pl.lit(True).alias("exists")), on="det", how="left")
+        .with_columns(pl.col("exists").fill_null(False))
     )
-    known = set(dets["record_id"].drop_nulls().to_list())
     findings = []
-    for file, row, date, det, det_date in links.iter_rows():
-        if det not in known:
-            findings.append(Finding("unknown_detention", file, row, "detention_ids", det,
-                                    f"detention {det!r} is not in the detentions",
-                                    "repatriations"))
-        elif date is not None and det_date is not None and det_date > date:
-            findings.append(Finding(
-                "detention_after_repatriation", file, row, "detention_ids", det,
-                f"detention {det} is dated {det_date}, after this repatriation on {date}",
-                "repatriations"))
+    for file, row, det in links.filter(~pl.col("exists")).select(FILE, ROW, "det").iter_rows():
+        findings.append(Finding("unknown_detention", file, row, "detention_ids", shorten(det),
+                                f"detention {shorten(det)!r} is not in the detentions"
+                                f"{_id_hint(det)}", "repatriations"))
+    late = links.filter(pl.col("exists") & (pl.col("det_date") > pl.col("event_date")))
+    for file, row, date, det, det_date in late.select(
+            FILE, ROW, "event_date", "det", "det_date").iter_rows():
+        findings.append(Finding(
+            "detention_after_repatriation", file, row, "detention_ids", det,
+            f"detention {det} is dated {det_date}, after this repatriation on {date}",
+            "repatriations"))
     return findings
 
 
@@ -419,24 +717,50 @@ def check_possible_duplicates(name: str, frame: pl.DataFrame) -> list[Finding]:
     Sorted neighbours are compared, so the check stays linear in the number of rows.
     """
     place = "from_country" if name == "repatriations" else "country"
-    keys = [place, "nationality", "persons"]
+    keys = ["persons", place, "nationality"]  # the number first: Polars sorts it fastest
     ordered = frame.drop_nulls(keys + ["event_date"]).sort([*keys, "event_date", FILE, ROW])
-    prev = [pl.col(c).shift(1).over(keys) for c in ("event_date", "record_id", FILE, ROW)]
+    same_keys = pl.all_horizontal(pl.col(k) == pl.col(k).shift(1) for k in keys)
     pairs = ordered.with_columns(
-        prev[0].alias("p_date"), prev[1].alias("p_id"), prev[2].alias("p_file"),
-        prev[3].alias("p_row"),
+        pl.col("event_date").shift(1).alias("p_date"),
+        pl.col("record_id").shift(1).alias("p_id"),
+        pl.col(FILE).shift(1).alias("p_file"),
+        pl.col(ROW).shift(1).alias("p_row"),
     ).filter(
-        pl.col("p_date").is_not_null()
+        same_keys.fill_null(False)
         & ((pl.col("event_date") - pl.col("p_date")).dt.total_days() <= DUPLICATE_WINDOW_DAYS)
     )
     findings = []
     for r in pairs.iter_rows(named=True):
         findings.append(Finding(
-            "possible_duplicate", r[FILE], r[ROW], "record_id", r["record_id"],
-            f"{r['record_id']} ({r['event_date']}, {r[place]}, {r['nationality']}, "
-            f"{r['persons']} persons) may be the same event as {r['p_id']} "
+            "possible_duplicate", r[FILE], r[ROW], "record_id", shorten(r["record_id"]),
+            f"{shorten(r['record_id'])} ({r['event_date']}, {r[place]}, {r['nationality']}, "
+            f"{r['persons']} persons) may be the same event as {shorten(r['p_id'])} "
             f"({r['p_date']}, {r['p_file']} row {r['p_row']})", name))
     return findings
+
+
+def add_line_numbers(findings: list[Finding], lines: dict[str, pl.DataFrame]) -> list[Finding]:
+    """Name the text-editor line of findings in CSV rows that start after a multi-line cell."""
+    if not lines:
+        return findings
+    wanted: dict[str, set[int]] = {}
+    for f in findings:
+        if f.file in lines and f.row is not None:
+            wanted.setdefault(f.file, set()).add(f.row)
+    where: dict[tuple[str, int], int] = {}
+    for file, rows in wanted.items():
+        found = lines[file].filter(pl.col(ROW).is_in(list(rows)))
+        where.update(((file, r), n) for r, n in found.select(ROW, LINE).iter_rows())
+    out = []
+    for f in findings:
+        line = where.get((f.file, f.row))
+        if line is None:
+            out.append(f)
+        else:
+            out.append(Finding(f.rule, f.file, f.row, f.column, f.value,
+                               f"{f.message} (row {f.row} starts on line {line} of the file)",
+                               f.dataset, f.severity))
+    return out
 
 
 # --------------------------------------------------------------------------- the stage
@@ -444,20 +768,26 @@ def check_possible_duplicates(name: str, frame: pl.DataFrame) -> list[Finding]:
 
 def validate(raw_dir: Path, as_of: dt.date | None = None, encoding: str | None = None,
              progress: Callable[[str], None] | None = None) -> Validated:
-    """Validate every raw file under ``raw_dir``; return typed tables and the full report."""
+    """Validate every raw file under ``raw_dir``; return typed tables and the full report.
+
+    Raises ValueError for an ``encoding`` that names no text encoding (a misused option).
+    """
     from toolkit.reconcile import check_stock_flow
 
+    check_encoding(encoding)  # a misused option: ValueError, before any file is read
     as_of = as_of or dt.date.today()
     contracts = load_contracts()
     report = Report()
     tables: dict[str, pl.DataFrame] = {}
     files: dict[str, list[str]] = {}
+    lines: dict[str, pl.DataFrame] = {}
     for name in ALL_DATASETS:
         if progress:
             progress(f"reading {name}")
         contract = contracts[name]
         read = read_dataset(raw_dir, contract, encoding, report)
         files[name] = read.files
+        lines.update(read.lines)
         if read.typed is None:
             continue
         if progress:
@@ -475,4 +805,13 @@ def validate(raw_dir: Path, as_of: dt.date | None = None, encoding: str | None =
         if progress:
             progress("reconciling stock and flow")
         report.extend(check_stock_flow(tables["detentions"], tables["repatriations"]))
+    report.findings = add_line_numbers(_without_ragged_noise(report.findings), lines)
     return Validated(tables, report, as_of, files)
+
+
+def _without_ragged_noise(findings: list[Finding]) -> list[Finding]:
+    """In a row with too many fields the cells are shifted: report the row, not each cell."""
+    ragged = {(f.file, f.row) for f in findings if f.rule == "ragged_row"}
+    if not ragged:
+        return findings
+    return [f for f in findings if f.rule == "ragged_row" or (f.file, f.row) not in ragged]
