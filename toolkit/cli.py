@@ -80,7 +80,7 @@ def print_report(report: Report, limit: int) -> None:
         if f.column:
             where += f", column {f.column}"
         value = f" value {f.value!r}" if f.value is not None else ""
-        out.print(f"[{colour}]{f.severity.upper()}[/] {escape(where)} [{f.rule}]"
+        out.print(f"[{colour}]{f.severity.upper()}[/] {escape(where)} {escape('[' + f.rule + ']')}"
                   f"{escape(value)}: {escape(f.message)}")
     if len(shown) < len(findings):
         out.print(f"… and {len(findings) - len(shown)} more; --limit 0 shows all, "
@@ -105,8 +105,14 @@ def main_options(
 def run_validation(raw: Path, as_of: dt.date, encoding: str | None):
     from toolkit.validate import validate
 
+    from toolkit.read import check_encoding
+
     if not raw.is_dir():
         raise CliError(f"raw data folder {raw} does not exist")
+    try:
+        check_encoding(encoding)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
     with progress() as step:
         return validate(raw, as_of, encoding, step)
 

@@ -452,7 +452,8 @@ def read_csv(data: bytes, encoding: str | None = None, known: Iterable[str] = ()
              ) -> tuple[list[str], pl.DataFrame, str, list[Issue], int]:
     """Header, all-text frame (``c0``.., ``__row``, ``__line``), encoding, issues, header row."""
     text, used = decode_csv(data, encoding)
-    same = used == "utf-8"  # the bytes are the text's UTF-8: Polars can read them as they are
+    # The bytes are the text's UTF-8: Polars can read them as they are, without a copy.
+    same = used == "utf-8" and not data.startswith(codecs.BOM_UTF8)
     if "\r" in text and "\n" not in text:  # classic Mac line ends
         text, same = text.replace("\r", "\n"), False
     header, header_row = _find_header(text, set(known))

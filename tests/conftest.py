@@ -1,0 +1,68 @@
+"""Shared fixtures: a tiny valid raw data set, and raw folders with one file changed."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+#: Four files, two sources, two detentions, one repatriation, one fatality: valid, no warnings.
+VALID_RAW = FIXTURES / "raw" / "valid"
+#: The as-of date the valid set is checked with.
+AS_OF = dt.date(2025, 12, 31)
+#: The project's shipped data.
+SHIPPED_RAW = Path(__file__).parent.parent / "data" / "raw"
+#: Where each dataset's file of the valid set is.
+BASE_FILES = {
+    "sources": "sources.csv",
+    "detentions": "detentions/detentions.csv",
+    "repatriations": "repatriations/repatriations.csv",
+    "fatalities": "fatalities/fatalities.csv",
+}
+
+
+def base_rows(dataset: str) -> tuple[list[str], list[dict[str, str]]]:
+    """Header and rows (as text) of a dataset's file in the valid set."""
+    with (VALID_RAW / BASE_FILES[dataset]).open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def to_csv(header: list[str], rows: list[dict[str, object]] | list[list[object]],
+           line_end: str = "\n") -> str:
+    """CSV text of a header and rows (dicts by column name, or lists in header order)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator=line_end)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([row.get(c, "") for c in header] if isinstance(row, dict) else row)
+    return buf.getvalue()
+
+
+@pytest.fixture
+def make_raw(tmp_path: Path) -> Callable[..., Path]:
+    """``make_raw(name, {relative path: text or bytes}, drop=[dataset, ...])``: a copy of the
+    valid set in ``tmp_path/name`` with files added; ``drop`` removes a dataset's base file
+    (so a broken file named after its case can stand in for it)."""
+
+    def make(name: str = "raw", files: dict[str, str | bytes] | None = None,
+             drop: tuple[str, ...] | list[str] = ()) -> Path:
+        root = tmp_path / name
+        shutil.copytree(VALID_RAW, root)
+        for dataset in drop:
+            (root / BASE_FILES[dataset]).unlink()
+        for rel, content in (files or {}).items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, str):
+                content = content.encode("utf-8")
+            path.write_bytes(content)
+        return root
+
+    return make

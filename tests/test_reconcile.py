@@ -1,0 +1,96 @@
+"""Stock-flow reconciliation: held = detentions minus repatriations, never clipped."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import polars as pl
+import pytest
+from conftest import SHIPPED_RAW
+
+from toolkit.errors import EXIT_OK
+from toolkit.reconcile import STOCK_SQL, check_stock_flow, stock_findings_frame
+from toolkit.validate import validate
+
+SHIPPED_AS_OF = dt.date(2026, 1, 31)
+REPATRIATIONS = "repatriations/repatriations-2024-2026.csv"
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return validate(SHIPPED_RAW, SHIPPED_AS_OF)
+
+
+def test_the_shipped_data_is_valid_with_its_reconciliation_warnings(shipped):
+    assert shipped.report.exit_code == EXIT_OK
+    negative = [(f.file, f.row, f.column, f.value) for f in shipped.report.sorted()
+                if f.rule == "negative_stock"]
+    assert negative == [(REPATRIATIONS, row, "persons", held) for row, held in [
+        (3, "-200"), (4, "-84"), (5, "-10"), (6, "-283"), (7, "-638"), (8, "-161"),
+        (12, "-270"), (14, "-46")]]
+    assert all(f.severity == "warning" for f in shipped.report.findings)
+
+
+def test_korean_nationals_in_cambodia_go_negative_with_every_row_involved(shipped):
+    [finding] = [f for f in shipped.report.findings
+                 if f.rule == "negative_stock" and "KHM of nationality KOR" in f.message]
+    assert (finding.file, finding.row, finding.value) == (REPATRIATIONS, 14, "-46")
+    assert finding.message == (
+        "held in KHM of nationality KOR on 2026-01-23 would be -46 (95 detained minus 141 "
+        "repatriated); rows involved: DET-2025-0009, DET-2025-0011, REP-2025-0007, "
+        "REP-2025-0008, DET-2025-0012, REP-2025-0009, REP-2026-0001")
+
+
+def stock(detentions: pl.DataFrame, repatriations: pl.DataFrame) -> pl.DataFrame:
+    con = duckdb.connect(":memory:")
+    con.register("detentions", detentions.to_arrow())
+    con.register("repatriations", repatriations.to_arrow())
+    return con.sql(STOCK_SQL + " ORDER BY country, nationality, date").pl()
+
+
+def test_the_shipped_stock_stays_negative_where_it_goes_negative(shipped):
+    frame = stock(shipped.tables["detentions"], shipped.tables["repatriations"])
+    khm_kor = frame.filter((pl.col("country") == "KHM") & (pl.col("nationality") == "KOR"))
+    assert khm_kor.select("date", "held").rows()[-1] == (dt.date(2026, 1, 23), -46)
+    assert frame["held"].min() == -638
+
+
+def _events(kind: str, rows: list[tuple]) -> pl.DataFrame:
+    place = "country" if kind == "detentions" else "from_country"
+    return pl.DataFrame(
+        [{"record_id": rid, "event_date": date, place: "KHM", "nationality": "KOR",
+          "persons": persons, "__file": f"{kind}.csv", "__row": i + 2}
+         for i, (rid, date, persons) in enumerate(rows)],
+        schema={"record_id": pl.String, "event_date": pl.Date, place: pl.String,
+                "nationality": pl.String, "persons": pl.Int64, "__file": pl.String,
+                "__row": pl.Int64})
+
+
+D1, D2, D3 = dt.date(2025, 10, 1), dt.date(2025, 10, 2), dt.date(2025, 10, 3)
+
+
+def test_a_negative_stock_is_never_clipped():
+    dets = _events("detentions", [("DET-1", D1, 5), ("DET-2", D3, 10)])
+    reps = _events("repatriations", [("REP-1", D2, 8)])
+    assert stock(dets, reps).select("date", "held").rows() == [(D1, 5), (D2, -3), (D3, 7)]
+    [finding] = check_stock_flow(dets, reps)
+    assert (finding.rule, finding.file, finding.row, finding.value) == (
+        "negative_stock", "repatriations.csv", 2, "-3")
+    assert finding.message == ("held in KHM of nationality KOR on 2025-10-02 would be -3 "
+                               "(5 detained minus 8 repatriated); rows involved: DET-1, REP-1")
+
+
+def test_detentions_count_before_repatriations_on_the_same_day():
+    dets = _events("detentions", [("DET-1", D1, 5)])
+    reps = _events("repatriations", [("REP-1", D1, 5)])
+    assert stock(dets, reps).select("date", "held").rows() == [(D1, 0)]
+    assert check_stock_flow(dets, reps) == []
+
+
+def test_rows_with_unusable_counts_stay_out_of_the_stock():
+    """A count already reported as invalid (below 1, or not a number) is not reconciled."""
+    dets = _events("detentions", [("DET-1", D1, -20), ("DET-2", D1, None), ("DET-3", D1, 4)])
+    reps = _events("repatriations", [("REP-1", D2, 3)])
+    assert stock(dets, reps).select("date", "held").rows() == [(D1, 4), (D2, 1)]
+    assert stock_findings_frame(dets, reps).is_empty()
