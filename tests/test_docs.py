@@ -34,3 +34,12 @@ def test_the_readme_opens_with_the_two_commands():
         "python -m pip install -e '.[dev]' && python -m toolkit build --period 2025-Q4",
         "python -m pytest",
     ]
+
+
+def test_every_validation_rule_is_documented():
+    from toolkit.errors import RULES
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "validation-rules.md").read_text(
+        encoding="utf-8")
+    missing = [slug for slug in RULES if f"| `{slug}` |" not in page]
+    assert not missing
