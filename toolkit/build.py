@@ -118,9 +118,6 @@ def build(raw_dir: Path, out_dir: Path, *, as_of: dt.date, period: Period | None
           encoding: str | None = None, force: bool = False, bulletin: bool = True,
           progress: Callable[[str], None] = lambda _: None) -> BuildResult:
     """Run the whole job; raise :class:`InvalidData` when the returns are invalid."""
-    from toolkit.validate import validate
-    from toolkit.warehouse import write_warehouse
-
     with build_lock(out_dir):
         progress("hashing inputs")
         digest = inputs_digest(raw_dir, as_of, period, encoding)
@@ -129,6 +126,10 @@ def build(raw_dir: Path, out_dir: Path, *, as_of: dt.date, period: Period | None
             previous = json.loads(stamp.read_text(encoding="utf-8"))
             if previous.get("digest") == digest:
                 return BuildResult(out_dir / previous["release_dir"], True)
+        # Imported only now: deciding that nothing changed must stay cheap.
+        from toolkit.validate import validate
+        from toolkit.warehouse import write_warehouse
+
         result = validate(raw_dir, as_of, encoding, progress)
         if result.report.exit_code != 0:
             raise InvalidData(result.report)

@@ -269,7 +269,6 @@ def build_cmd(
 ) -> None:
     """The whole job: validate, load the warehouse, publish the release and its bulletin."""
     from toolkit.build import BuildLocked, InvalidData, build
-    from toolkit.publish import PublishError
 
     if not raw.is_dir():
         raise CliError(f"raw data folder {raw} does not exist")
@@ -282,8 +281,15 @@ def build_cmd(
         print_report(exc.report, 200)
         err.print("Nothing was published; the previous release is unchanged.")
         raise typer.Exit(exc.report.exit_code) from None
-    except (BuildLocked, PublishError) as exc:
+    except BuildLocked as exc:
         raise CliError(str(exc)) from None
+    except Exception as exc:
+        # Imported here: a no-op rebuild must not pay for loading the publishing stack.
+        from toolkit.publish import PublishError
+
+        if isinstance(exc, PublishError):
+            raise CliError(str(exc)) from None
+        raise
     if result.skipped:
         out.print(f"Nothing changed since the last build; {result.release_dir} is up to date.")
         return
