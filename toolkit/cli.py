@@ -304,13 +304,16 @@ def synth_cmd(
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 1,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the synthetic raw data "
                                           "(never data/raw).")] = Path("synthetic/raw"),
-    as_of: AsOfOpt = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Latest event date YYYY-MM-DD (default: a fixed date).")] = None,
 ) -> None:
     """Write contract-valid synthetic raw data (marked synthetic) for tests and benchmarks."""
     from toolkit.synth import SyntheticDataError, write_synthetic
 
     try:
-        paths = write_synthetic(out_dir, rows, seed, as_of=parse_as_of(as_of))
+        # No --as-of means the generator's fixed date, so the same seed gives the same files.
+        paths = write_synthetic(out_dir, rows, seed,
+                                as_of=parse_as_of(as_of) if as_of else None)
     except SyntheticDataError as exc:
         raise CliError(str(exc)) from None
     out.print(f"Wrote synthetic data ({rows} detention rows, seed {seed}) to {out_dir}: "
