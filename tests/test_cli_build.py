@@ -126,3 +126,15 @@ def test_a_missing_raw_folder_is_a_usage_error(tmp_path):
     result = toolkit("build", "--raw", str(tmp_path / "nope"), "--out", str(tmp_path / "o"))
     assert result.returncode == 2
     assert "raw data folder" in result.stderr and "does not exist" in result.stderr
+
+
+def test_two_builds_of_the_same_input_are_byte_identical(built, tmp_path):
+    raw, out, _ = built
+    other = tmp_path / "out"
+    result = toolkit("build", "--raw", str(raw), "--out", str(other), "--period", "2025-Q4",
+                     "--as-of", AS_OF)
+    assert result.returncode == 0, result.stdout + result.stderr
+    first = {k: v[1] for k, v in snapshot(out).items() if k.startswith(f"releases/{AS_OF}/")}
+    second = {k: v[1] for k, v in snapshot(other).items() if k.startswith(f"releases/{AS_OF}/")}
+    assert f"releases/{AS_OF}/bulletin.pdf" in first
+    assert first == second
