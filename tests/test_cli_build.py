@@ -138,3 +138,12 @@ def test_two_builds_of_the_same_input_are_byte_identical(built, tmp_path):
     second = {k: v[1] for k, v in snapshot(other).items() if k.startswith(f"releases/{AS_OF}/")}
     assert f"releases/{AS_OF}/bulletin.pdf" in first
     assert first == second
+
+
+def test_build_with_relative_folders_as_in_the_readme(tmp_path):
+    # The README's command runs with the defaults data/raw and data/processed, relative paths.
+    shutil.copytree(SHIPPED, tmp_path / "data" / "raw")
+    result = toolkit("build", "--period", "2025-Q4", "--as-of", AS_OF, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    manifest = assert_consistent(tmp_path / "data" / "processed")
+    assert f"releases/{AS_OF}/bulletin.pdf" in {e["path"] for e in manifest["files"]}

@@ -118,6 +118,7 @@ def build(raw_dir: Path, out_dir: Path, *, as_of: dt.date, period: Period | None
           encoding: str | None = None, force: bool = False, bulletin: bool = True,
           progress: Callable[[str], None] = lambda _: None) -> BuildResult:
     """Run the whole job; raise :class:`InvalidData` when the returns are invalid."""
+    raw_dir, out_dir = Path(raw_dir).resolve(), Path(out_dir).resolve()
     with build_lock(out_dir):
         progress("hashing inputs")
         digest = inputs_digest(raw_dir, as_of, period, encoding)

@@ -199,6 +199,7 @@ def _publish(out_dir: Path, as_of: str | None, period: str | None, bulletin: boo
 
         extras.append(render_bulletin)
     day = parse_as_of(as_of) if as_of else None
+    out_dir = out_dir.resolve()
     with build_lock(out_dir), progress() as step:
         step("publishing the release")
         try:
