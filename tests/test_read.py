@@ -369,3 +369,13 @@ def test_hidden_and_lock_files_are_skipped(make_raw):
 def test_the_valid_set_has_every_contract_column_in_contract_order():
     for name, contract in load_contracts().items():
         assert base_rows(name)[0] == contract.column_names
+
+
+def test_cp949_bytes_that_are_also_utf8_are_settled_by_the_encoding_option(tmp_path):
+    from toolkit.read import read_raw_file
+
+    path = tmp_path / "ambiguous.csv"
+    path.write_bytes("a,b\n큄,1\n".encode("cp949"))  # C5 A1 is also UTF-8 for 'š'
+    assert read_raw_file(path, "detentions", "ambiguous.csv").frame["c0"][0] == "š"
+    forced = read_raw_file(path, "detentions", "ambiguous.csv", "cp949")
+    assert forced.frame["c0"][0] == "큄"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 import xlsxwriter
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from toolkit.read import read_raw_file
@@ -98,8 +98,18 @@ def test_cp949_csv_round_trip(tmp_path_factory, frame):
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(header)
     writer.writerows([["" if v is None else v for v in r] for r in rows])
+    data = buf.getvalue().encode("cp949")
+    # A few Hangul pairs are also valid UTF-8 byte sequences ('큄' is C5 A1, UTF-8 for 'š');
+    # the detector reads such bytes as UTF-8, as documented, and --encoding cp949 settles them.
+    # The property is about the files that detection can tell apart.
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        assume(False)
     path = tmp_path_factory.mktemp("cp949") / "frame.csv"
-    path.write_bytes(buf.getvalue().encode("cp949"))
+    path.write_bytes(data)
     assert read_back(path) == (header, expected(rows))
 
 

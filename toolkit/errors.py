@@ -131,15 +131,25 @@ class Report:
     """All findings of one run, in a stable order."""
 
     findings: list[Finding] = field(default_factory=list)
+    #: The deduplicated, sorted findings, kept until the next add/extend (``errors``,
+    #: ``warnings``, ``to_records`` ... each need them; sorting 100,000 findings takes seconds).
+    _sorted: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     def add(self, finding: Finding) -> None:
         self.findings.append(finding)
+        self._sorted = None
 
     def extend(self, findings) -> None:
         self.findings.extend(findings)
+        self._sorted = None
 
     def sorted(self) -> list[Finding]:
-        return sorted(set(self.findings), key=Finding.sort_key)
+        # The cache is also keyed on the list itself and its length, in case a caller
+        # appended to (or replaced) ``findings`` directly.
+        key = (id(self.findings), len(self.findings))
+        if self._sorted is None or self._sorted[0] != key:
+            self._sorted = (key, sorted(set(self.findings), key=Finding.sort_key))
+        return list(self._sorted[1])
 
     @property
     def errors(self) -> list[Finding]:

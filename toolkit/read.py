@@ -448,9 +448,74 @@ def _read_csv_python(text: str, header: list[str], header_row: int
     return frame, issues
 
 
+#: The part of a file in which the direct path looks for the header.
+_HEADER_PREFIX = 64 * 1024
+
+
+def _is_utf8(data: bytes, block: int = 1 << 20) -> bool:
+    """Whether ``data`` is valid UTF-8, decoded block by block (no copy of the whole text)."""
+    if data.isascii():
+        return True
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        for start in range(0, len(data), block):
+            decoder.decode(view[start:start + block])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _read_csv_direct(data: bytes, encoding: str | None, known: set[str]
+                     ) -> tuple[list[str], pl.DataFrame, str, list[Issue], int] | None:
+    """The common case without a Python copy of the text: well-formed UTF-8, one record a line.
+
+    The bytes go to Polars as they are and rows are numbered by position, which is right when
+    the file has exactly one line per record (checked by counting line ends). Anything unusual
+    returns None, and :func:`read_csv` takes the careful path, which words every problem.
+    """
+    if encoding is not None or not data.strip():
+        return None
+    if data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) \
+            or data.startswith(tuple(m for m, _ in _SIGNATURES)) or b"\x00" in data:
+        return None
+    newlines = data.count(b"\n")
+    if not newlines or data.count(b"\r") != data.count(b"\r\n") or data.count(b'"') % 2:
+        return None  # classic Mac line ends, a stray carriage return, a quote left open
+    if not _is_utf8(data):
+        return None
+    prefix = data[:_HEADER_PREFIX]
+    if len(data) > len(prefix):
+        prefix = prefix[:prefix.rfind(b"\n") + 1]
+    try:
+        header, header_row = _find_header(prefix.decode("utf-8"), known)
+    except (UnreadableFile, UnicodeDecodeError):
+        return None
+    if header_row != 1 or (known and not _looks_like_header(header, known)):
+        return None
+    try:
+        frame = pl.read_csv(data, infer_schema=False, has_header=True)
+    except BaseException as exc:  # incl. a Rust panic and a row wider than the header
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            raise
+        return None
+    header = [h.strip() for h in header]
+    lines = newlines + (not data.endswith(b"\n"))
+    if frame.width != len(header) or lines != header_row + frame.height:
+        return None  # a multi-line cell, or blank lines Polars skipped: number them carefully
+    frame.columns = [f"c{i}" for i in range(frame.width)]
+    rows = pl.int_range(header_row + 1, header_row + 1 + frame.height, dtype=pl.Int64, eager=True)
+    return (header, frame.with_columns(rows.alias(ROW), rows.alias(LINE)), "utf-8", [],
+            header_row)
+
+
 def read_csv(data: bytes, encoding: str | None = None, known: Iterable[str] = ()
              ) -> tuple[list[str], pl.DataFrame, str, list[Issue], int]:
     """Header, all-text frame (``c0``.., ``__row``, ``__line``), encoding, issues, header row."""
+    direct = _read_csv_direct(data, encoding, set(known))
+    if direct is not None:
+        return direct
     text, used = decode_csv(data, encoding)
     # The bytes are the text's UTF-8: Polars can read them as they are, without a copy.
     same = used == "utf-8" and not data.startswith(codecs.BOM_UTF8)
@@ -764,9 +829,13 @@ def read_raw_file(
         frame = frame.drop(LINE)
     cells = [c for c in frame.columns if c != ROW]
     # Whitespace around a value is not part of it; an empty cell is a missing value.
-    frame = frame.with_columns(
-        pl.col(c).str.strip_chars().replace("", None) for c in cells
-    )
+    # One read-only pass finds the columns that need it; only those are rewritten (copied).
+    if cells and frame.height:
+        needs = frame.select(
+            (pl.col(c).str.contains(r"^\s|\s$") | (pl.col(c) == "")).any() for c in cells
+        ).row(0)
+        frame = frame.with_columns(pl.col(c).str.strip_chars().replace("", None)
+                                   for c, n in zip(cells, needs, strict=True) if n)
     # Rows with no value at all (blank lines, trailing empty rows) are not records.
     if cells:
         frame = frame.filter(~pl.all_horizontal(pl.col(c).is_null() for c in cells))
