@@ -274,20 +274,33 @@ def test_markup_in_raw_notes_reaches_the_pdf_as_text(injected):
 # --------------------------------------------------------------------------- charts
 
 
-def test_every_chart_spec_is_valid_vega_lite(warehouse):
-    from altair.vegalite.v6.schema.core import Root
-    from jsonschema import ValidationError
-
-    from toolkit.charts import make_charts
+@pytest.fixture(scope="module")
+def figures(warehouse):
     from toolkit.figures import compute_figures
 
     con = connect(warehouse)
     try:
-        fig = compute_figures(con, parse_period("2025-Q4"), as_of=AS_OF,
-                              scope=load_config().scope)
+        return compute_figures(con, parse_period("2025-Q4"), as_of=AS_OF,
+                               scope=load_config().scope)
     finally:
         con.close()
-    charts = make_charts(fig, render_svg=False)
+
+
+@pytest.fixture(scope="module")
+def charts_here(figures):
+    """The charts made in this process, SVGs drawn (the reference for the worker's)."""
+    from toolkit.charts import make_charts
+
+    return make_charts(figures)
+
+
+def test_every_chart_spec_is_valid_vega_lite(figures):
+    from altair.vegalite.v6.schema.core import Root
+    from jsonschema import ValidationError
+
+    from toolkit.charts import make_charts
+
+    charts = make_charts(figures, render_svg=False)
     assert [c.id for c in charts] == ["quarterly-trend", "detentions-by-country",
                                       "repatriations-by-mode", "held-by-quarter"]
     for chart in charts:
@@ -295,6 +308,35 @@ def test_every_chart_spec_is_valid_vega_lite(warehouse):
     broken = {**charts[0].spec, "mark": {"type": "no-such-mark"}}
     with pytest.raises(ValidationError):
         Root.validate(broken)
+
+
+def test_the_chart_worker_makes_the_charts_this_process_makes(figures, charts_here,
+                                                              monkeypatch):
+    from toolkit import charts
+
+    charts.warm_up()
+    worker = charts._worker
+    assert worker is not None and worker.proc.poll() is None
+
+    def not_here(spec):
+        raise AssertionError("drawn in this process, not by the worker")
+
+    monkeypatch.setattr(charts, "to_svg", not_here)
+    made = charts.make_charts(figures)
+    assert charts._worker is None and worker.proc.returncode == 0  # used once, then gone
+    assert [c.svg.startswith("<svg") for c in made] == [True] * 4
+    assert made == charts_here  # specs, SVGs, rows, text: all equal
+
+
+def test_a_dead_chart_worker_leaves_the_charts_to_this_process(figures, charts_here):
+    from toolkit import charts
+
+    charts.warm_up()
+    worker = charts._worker
+    worker.proc.kill()
+    worker.proc.wait()
+    assert charts.make_charts(figures) == charts_here
+    assert charts._worker is None
 
 
 # --------------------------------------------------------------------------- publishing extra

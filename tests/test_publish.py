@@ -633,3 +633,78 @@ def test_the_shipped_data_publishes_without_false_positives(tmp_path):
     assert release.unscanned == ()
     q = pl.read_parquet(release.dir / "data" / "quarterly_summary.parquet")
     assert q["held_at_end"].drop_nulls().min() >= 0
+
+
+def _tampering_extra(ctx):
+    """Rewrites a file written (and scanned early) before the extras ran."""
+    path = ctx.dir / "CITATION.txt"
+    path.write_text(path.read_text(encoding="utf-8") + "Questions: kim.minji@gmail.com\n",
+                    encoding="utf-8")
+    return []
+
+
+def test_a_file_changed_by_an_extra_after_the_early_scan_is_scanned_again(tmp_path,
+                                                                          warehouse_v1):
+    out = fresh_out(tmp_path, warehouse_v1)
+    with pytest.raises(PublishError, match="CITATION.txt .text.: e-mail address "
+                                           "'kim.minji@gmail.com'"):
+        publish_release(out, extras=[_tampering_extra])
+    assert list((out / "releases").iterdir()) == []
+
+
+def test_an_earlier_scan_counts_only_for_unchanged_bytes(tmp_path):
+    from toolkit.publish_privacy import scan_files, scan_release
+
+    (tmp_path / "a.md").write_text("nothing here\n", encoding="utf-8")
+    (tmp_path / "b.csv").write_text("x,note\r\n1,kim@example.com\r\n2,kim@example.com\r\n",
+                                    encoding="utf-8")
+    earlier = scan_files(tmp_path, ["a.md", "b.csv"])
+    assert [h.value for h in earlier["b.csv"].hits] == ["kim@example.com"] * 2  # every cell
+    assert scan_release(tmp_path, earlier=earlier) == scan_release(tmp_path)
+    (tmp_path / "a.md").write_text("call 010-1234-5678\n", encoding="utf-8")
+    hits, unscanned = scan_release(tmp_path, earlier=earlier)
+    assert [(h.path, h.kind) for h in hits] == [("a.md", "phone number"),
+                                               ("b.csv", "e-mail address"),
+                                               ("b.csv", "e-mail address")]
+    assert unscanned == []
+
+
+@pytest.mark.parametrize("text", [
+    "a.b.co.uk1@c.org", "kim@example.com.x@y.org", "x" * 3000 + "@", "@" * 5 + "a@b.cd",
+    "a@b.cd@e.fg", "..@..@a.bc", "first.last+tag@sub.example.co.kr, second@x.io",
+    "no at sign at all", "trailing@", "a@b.c", "a@b.com.", "%@1-2.xy",
+])
+def test_the_e_mail_search_finds_what_finditer_finds(text):
+    from toolkit.publish_privacy import EMAIL, _email_matches
+
+    assert ([m.span() for m in _email_matches(text)]
+            == [m.span() for m in EMAIL.finditer(text)])
+
+
+#: The patterns as first written, without the leading lookaheads added for speed.
+_PLAIN_PATTERNS = {
+    "URL": r"(?i)\b(?:https?|ftp)://[^\s\"'<>)\]]+",
+    "PHONE": r"(?<![\w.+/-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?|\d{1,4}[ .-])"
+             r"\d{2,4}(?:[ .-]\d{2,4}){1,2}(?![\w/-])",
+    "PASSPORT": r"\b[A-Z]{1,2}\d{7,8}\b"
+                r"|(?i:passport)(?:\s*(?:no\.?|number|#))?\s*[:#]?\s*(?=[A-Z0-9]*\d)"
+                r"[A-Z0-9]{6,9}\b",
+    "RRN": r"(?<!\d)\d{6}-[1-8]\d{6}(?!\d)",
+}
+_SHAPES = st.lists(st.sampled_from(
+    list("0123456789 .-+()/@:#_aMPpxAB") + [
+        "passport", "No.", "http://", "HTTPS://", "ftp://", "\u0663", "\uff11", "\u017f",
+        "\u212a", "\n", "900101-1234567", "123456", "-1234567", "1234", "010", "+82", "(02)",
+        "M1234567", "AB12345678"]),
+    max_size=25).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=_SHAPES)
+def test_the_patterns_match_exactly_as_first_written(text):
+    import toolkit.publish_privacy as privacy
+
+    for name, plain in _PLAIN_PATTERNS.items():
+        fast = getattr(privacy, name)
+        assert ([m.span() for m in fast.finditer(text)]
+                == [m.span() for m in re.finditer(plain, text)]), name

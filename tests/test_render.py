@@ -500,3 +500,86 @@ def test_assets_exist_and_are_offline():
     ):
         text = (R.ASSETS / name).read_text(encoding="utf-8")
         assert not re.search(r"(url\(|@import|src=)\s*['\"]?(https?:)?//", text), name
+
+
+# --------------------------------------------------------------------------- Vega runtime cache
+
+
+@pytest.fixture
+def bundle_cache(tmp_path, monkeypatch):
+    """An empty cache folder and a fake ``javascript_bundle`` that counts its calls."""
+    import vl_convert
+
+    calls: list[int] = []
+
+    def fake_bundle() -> str:
+        calls.append(1)
+        return "window.vegaEmbed = function () {}; /* a stand-in runtime, 한 */"
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(vl_convert, "javascript_bundle", fake_bundle)
+    monkeypatch.setattr(R, "_bundle_process", None)
+    R._vega_bundle.cache_clear()
+    yield calls
+    R._vega_bundle.cache_clear()
+
+
+def test_the_vega_runtime_is_cached_on_disk_per_vl_convert_version(bundle_cache, tmp_path):
+    import vl_convert
+
+    path = R._bundle_cache_path()
+    assert path.parent == tmp_path / "cache" / "scamstats-toolkit"
+    assert vl_convert.__version__ in path.name and vl_convert.get_vega_version() in path.name
+    bundle = R._vega_bundle()
+    assert bundle_cache == [1] and path.is_file()
+    header, body = path.read_bytes().split(b"\n", 1)
+    assert body == bundle.encode("utf-8")
+    assert header == ("// scamstats-toolkit vega bundle sha256="
+                      + __import__("hashlib").sha256(body).hexdigest()).encode()
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]  # no temporary left
+    R._vega_bundle.cache_clear()
+    assert R._vega_bundle() == bundle
+    assert bundle_cache == [1]  # read back, not made again
+
+
+def test_a_damaged_cached_runtime_is_made_again_and_replaced(bundle_cache):
+    bundle = R._vega_bundle()
+    path = R._bundle_cache_path()
+    good = path.read_bytes()
+    path.write_bytes(good[:-3] + b"!!!")
+    R._vega_bundle.cache_clear()
+    assert R._vega_bundle() == bundle
+    assert bundle_cache == [1, 1]
+    assert path.read_bytes() == good
+
+
+def test_an_unusable_cache_folder_still_gives_the_runtime(bundle_cache, tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    assert "vegaEmbed" in R._vega_bundle()
+    assert bundle_cache == [1]
+    assert blocker.read_text(encoding="utf-8") == "x"
+
+
+@pytest.mark.slow
+def test_prefetch_makes_the_runtime_in_another_process(bundle_cache):
+    R.prefetch_vega_bundle()
+    assert R._bundle_process is not None
+    bundle = R._vega_bundle()  # waits for the process, then reads its file
+    assert bundle_cache == []  # the fake in this process was never called
+    assert R._bundle_process is None
+    assert len(bundle) > 100_000 and "vegaEmbed" in bundle
+    assert R._read_cached_bundle(R._bundle_cache_path()) == bundle
+
+
+def test_the_csp_names_the_runtime_even_when_the_text_holds_the_stand_in(tmp_path):
+    qmd, build, meta = _build_doc(tmp_path)
+    qmd.write_text(qmd.read_text(encoding="utf-8") + f"\n\nLiteral {R._RUNTIME_HASH_SLOT}\n",
+                   encoding="utf-8")
+    page = R.render_html(qmd, meta, tmp_path / "out.html", resource_dir=build).read_text(
+        encoding="utf-8")
+    runtime = R._sha256_b64(R._vega_bundle())
+    assert f"&#39;sha256-{runtime}&#39;" in page
+    assert page.count(R._RUNTIME_HASH_SLOT) == 1  # the text's own, not in the CSP
+    assert f"<script>{R._vega_bundle()}</script>" in page

@@ -703,14 +703,16 @@ def write_quarto_runtime(build_dir: Path) -> Path:
     return path
 
 
-def prefetch() -> None:
-    """Start, in the background, the slow set-up a bulletin render will need: vl_convert's
-    JavaScript engine (a thread) and, when it is not cached yet, the Vega runtime inlined in
-    the HTML (a process). Returns at once; calling it is optional and harmless."""
+def prefetch(html: bool = True) -> None:
+    """Start the slow set-up of a bulletin render in other processes and return at once: the
+    process that makes the charts (:func:`toolkit.charts.warm_up`) and, for the HTML when it is
+    not cached yet, the Vega runtime (:func:`toolkit.render.prefetch_vega_bundle`). Optional:
+    without it the same work is done in this process when it is needed."""
     from toolkit.charts import warm_up
     from toolkit.render import prefetch_vega_bundle
 
-    prefetch_vega_bundle()
+    if html:
+        prefetch_vega_bundle()
     warm_up()
 
 
@@ -803,7 +805,7 @@ def build_bulletin(out_dir: Path, period: Period | None = None, as_of: dt.date |
     from toolkit.warehouse import connect
 
     cfg = load_config(config_path)
-    prefetch()
+    prefetch(html)
     con = connect(Path(warehouse_dir), read_only=True)
     try:
         if as_of is None:

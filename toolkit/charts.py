@@ -7,8 +7,8 @@ Provisional values (``[p]``) are drawn paler with ``[p]`` beside their label; su
 (``[c]``) and not-available (``[x]``) values have no bar, only their symbol.
 
 Altair is imported when the first chart is built, not with this module (it takes most of a
-second). After :func:`warm_up`, the charts are made by a
-child process (see :class:`_ChartWorker`) while this one does other work.
+second). After :func:`warm_up`, the charts are made by a child process (see
+:class:`_ChartWorker`) while this one does other work.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import os
 import pickle
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -171,13 +171,10 @@ def _vl_convert():
 
 
 _WORKER_CODE = """
-import pickle, sys
+import sys
 from toolkit.charts import _serve
 _serve(sys.stdin.buffer, sys.stdout.buffer)
 """
-#: The smallest chart: drawing it starts vl_convert's JavaScript engine.
-_WARM_UP_SPEC = {"data": {"values": [{"x": 1}]}, "mark": "point",
-                 "encoding": {"x": {"field": "x", "type": "quantitative"}}}
 
 
 def _send(pipe, obj: Any) -> None:
@@ -197,12 +194,25 @@ def _receive(pipe) -> Any:
     return pickle.loads(data)  # noqa: S301 - our own child process
 
 
+def _warm_up_chart() -> None:
+    """Build and draw one small layered chart: the first of each takes longer than the next."""
+    alt = _altair()
+    base = alt.Chart(alt.Data(values=[{"n": 1, "k": "a", "s": ""}])).encode(
+        y=alt.Y("k:N", sort=["a"], title=None))
+    bars = base.mark_bar().encode(
+        x=alt.X("n:Q", title="n", axis=alt.Axis(**DIRECT_LABELS)),
+        color=alt.Color("k:N", title=None, scale=alt.Scale(domain=["a"], range=[INK])),
+        opacity=alt.condition(alt.datum.s == PROVISIONAL, alt.value(0.6), alt.value(1.0)),
+        tooltip=[alt.Tooltip("n:Q", title="n", format=",d")])
+    text = base.mark_text(align="left", dx=4).encode(x=alt.X("n:Q"), text=alt.Text("k:N"))
+    to_svg(_finish(alt.layer(bars, text).properties(width=60, height=30), "a", "b"))
+
+
 def _serve(requests, answers) -> None:
     """The chart worker: get ready (Altair imported, JavaScript engine started), then answer
     one :class:`Figures` with its charts, SVGs drawn (or with the error, as text)."""
-    _altair()
     try:
-        to_svg(_WARM_UP_SPEC)
+        _warm_up_chart()
     except Exception:  # noqa: BLE001 - only a head start; the real charts report errors
         pass
     try:
@@ -210,25 +220,29 @@ def _serve(requests, answers) -> None:
     except EOFError:
         return
     try:
-        answer: Any = ("charts", make_charts(fig))
-    except Exception as exc:  # noqa: BLE001 - the parent draws again and raises it there
+        answer: Any = ("ok", make_charts(fig))
+    except Exception as exc:  # noqa: BLE001 - the parent makes them again and raises it
         answer = ("error", f"{type(exc).__name__}: {exc}")
     _send(answers, answer)
 
 
 class _ChartWorker:
-    """A child process that makes the charts: Altair takes most of a second to import, and
-    vl_convert about a second to start its JavaScript engine, holding the GIL while it draws.
-    In a child, all of it runs on the other core while this process makes the tables."""
+    """A child process that makes the charts of one :class:`Figures` (see :func:`_serve`).
+
+    Altair takes most of a second to import, and vl_convert about a second to start its
+    JavaScript engine, holding the GIL while it draws: in a child, all of it runs on the other
+    core while this process makes the tables. The charts come back pickled; a spec and its
+    SVG are the same as made here.
+    """
 
     def __init__(self) -> None:
         env = dict(os.environ)
         root = str(Path(__file__).resolve().parent.parent)
         env["PYTHONPATH"] = os.pathsep.join(x for x in (root, env.get("PYTHONPATH")) if x)
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", _WORKER_CODE], stdin=subprocess.PIPE,
+            [sys.executable, "-P", "-c", _WORKER_CODE], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True, env=env)
-        atexit.register(self.close)
+        atexit.register(self.close, kill=True)  # never asked: do not wait for its set-up
 
     def charts(self, fig: Figures) -> list[Chart] | None:
         """The charts of ``fig``, or None when the worker failed (then make them here)."""
@@ -239,10 +253,12 @@ class _ChartWorker:
             return None
         finally:
             self.close()
-        return value if kind == "charts" else None
+        return value if kind == "ok" else None
 
-    def close(self) -> None:
+    def close(self, kill: bool = False) -> None:
         atexit.unregister(self.close)
+        if kill and self.proc.poll() is None:
+            self.proc.kill()
         for pipe in (self.proc.stdin, self.proc.stdout):
             try:
                 pipe.close()
@@ -261,7 +277,7 @@ _worker: _ChartWorker | None = None
 def warm_up() -> None:
     """Start a process that makes this process's next charts (see :class:`_ChartWorker`).
 
-    :func:`make_charts` hands it the figures once, then closes it; without it, the charts are
+    :func:`make_charts` hands it the figures once, then it exits; without it, the charts are
     made in this process.
     """
     global _worker
@@ -270,12 +286,6 @@ def warm_up() -> None:
             _worker = _ChartWorker()
         except OSError:
             _worker = None
-
-
-def _take_worker() -> _ChartWorker | None:
-    global _worker
-    worker, _worker = _worker, None
-    return worker
 
 
 def to_svg(spec: dict[str, Any]) -> str:
@@ -501,19 +511,20 @@ def held_by_quarter(fig: Figures, colours: dict[str, str]) -> Chart | None:
 
 def make_charts(fig: Figures, *, render_svg: bool = True) -> list[Chart]:
     """All charts of the bulletin for the figures of one period, in reading order."""
-    codes = [r["key"] for r in fig.detentions_by_country] + [g.country for g in fig.stock_groups]
-    colours = country_colours(codes)
-    builders: list[Callable[[], Chart | None]] = [
-        lambda: quarterly_trend(fig), lambda: detentions_by_country(fig, colours),
-        lambda: repatriations_by_mode(fig), lambda: held_by_quarter(fig, colours)]
-    if not render_svg:
-        return [c for c in (build() for build in builders) if c is not None]
-    worker = _take_worker()
-    if worker is not None:
+    global _worker
+    if render_svg and _worker is not None:
+        worker, _worker = _worker, None
         made = worker.charts(fig)
         if made is not None:
             return made
-    charts = [c for c in (build() for build in builders) if c is not None]
-    for chart in charts:
-        chart.svg = to_svg(chart.spec)
+    codes = [r["key"] for r in fig.detentions_by_country] + [g.country for g in fig.stock_groups]
+    colours = country_colours(codes)
+    charts = [quarterly_trend(fig), detentions_by_country(fig, colours),
+              repatriations_by_mode(fig)]
+    held = held_by_quarter(fig, colours)
+    if held is not None:
+        charts.append(held)
+    if render_svg:
+        for chart in charts:
+            chart.svg = to_svg(chart.spec)
     return charts

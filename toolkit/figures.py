@@ -12,10 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-import duckdb
-import pycountry
+from typing import TYPE_CHECKING, Any
 
 from toolkit.periods import (
     Period,
@@ -24,6 +21,9 @@ from toolkit.periods import (
     quarters_between,
     year_earlier,
 )
+
+if TYPE_CHECKING:  # the charts' worker process imports this module without DuckDB
+    import duckdb
 
 #: Scam-link statuses counted as deaths linked to scam operations unless configured otherwise.
 DEFAULT_SCOPE: tuple[str, ...] = ("confirmed", "suspected", "under_investigation")
@@ -97,6 +97,8 @@ def place_name(code: str | None) -> str:
         return "Not reported"
     if code in _NAMES:
         return _NAMES[code]
+    import pycountry
+
     country = pycountry.countries.get(alpha_3=code)
     if country is None:
         return code

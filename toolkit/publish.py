@@ -168,8 +168,9 @@ class Release:
         raise KeyError(relative)
 
 
-#: An extra writes files into the release; it may carry a ``prefetch()`` attribute, called with
-#: no arguments when the publish starts, to begin slow set-up in the background.
+#: An extra writes files into the release. It may carry a ``prefetch()`` attribute: called with
+#: no arguments once the release is known to be publishable, to start slow set-up in the
+#: background while the tables are made (the bulletin starts its chart process so).
 Extra = Callable[[ReleaseContext], list[Path]]
 
 
@@ -351,10 +352,6 @@ def publish_release(out_dir: Path, *, as_of: dt.date | None = None,
     out_dir = Path(out_dir)
     if isinstance(period, str):
         period = parse_period(period)
-    for extra in extras:  # an extra's background set-up (the bulletin's) overlaps the tables
-        start = getattr(extra, "prefetch", None)
-        if callable(start):
-            start()
     con, as_of, _ = open_release_connection(out_dir, as_of)
     try:
         release_id = as_of.isoformat()
@@ -371,6 +368,10 @@ def publish_release(out_dir: Path, *, as_of: dt.date | None = None,
         next_release = next_release_date(
             as_of, config / "release-calendar.yaml" if config else None)
         previous = find_previous(out_dir, release_id)
+        for extra in extras:
+            start = getattr(extra, "prefetch", None)
+            if callable(start):
+                start()
         staging = releases_dir / f"{STAGING_PREFIX}{release_id}-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
@@ -479,41 +480,14 @@ def _stage(out_dir: Path, staging: Path, con: duckdb.DuckDBPyConnection, release
     (staging / "CHANGES.md").write_bytes(changelog_markdown(
         release_id, prev_id, tables["changelog"], tables["revisions"]).encode("utf-8"))
 
-    # the files written so far are scanned for personal data on a thread while the extras run
-    # (mostly waiting on Pandoc and Typst); scan_release reuses a result if the file's bytes
-    # are unchanged at the end
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="privacy-scan") as pool:
-        early = pool.submit(scan_files, staging, sorted(
-            p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()),
-            publisher.allowed_contacts)
-        try:
-            files = _stage_rest(out_dir, staging, con, release_id, as_of, period, previous,
-                                publisher, next_release, extras, specs, tables, table_files,
-                                rows, workbook, notes, citation, prev_id)
-        except BaseException:
-            early.cancel()
-            raise
-        try:
-            earlier = early.result()
-        except Exception:  # noqa: BLE001 - then every file is scanned below
-            earlier = None
-    hits, unscanned = scan_release(staging, publisher.allowed_contacts, earlier=earlier)
-    if hits:
-        shown = "; ".join(str(h) for h in hits[:10])
-        more = f" (and {len(hits) - 10} more)" if len(hits) > 10 else ""
-        raise PublishError(f"personal data in the release, nothing was published: {shown}{more}")
-    return {"files": tuple(files), "unscanned": tuple(unscanned)}
+    # the files so far are scanned for personal data on a thread while the extras run (mostly
+    # waiting on other processes); at the end, a result counts only if the bytes are unchanged
+    scanner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="privacy-scan")
+    early_scan = scanner.submit(scan_files, staging, sorted(
+        p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()),
+        publisher.allowed_contacts)
+    scanner.shutdown(wait=False)  # the thread ends with its scan
 
-
-def _stage_rest(out_dir: Path, staging: Path, con: duckdb.DuckDBPyConnection, release_id: str,
-                as_of: dt.date, period: Period, previous: PreviousRelease | None,
-                publisher: Publisher, next_release: dt.date | None, extras: Sequence[Extra],
-                specs: dict[str, TableSpec], tables: dict[str, pl.DataFrame],
-                table_files: dict[str, dict[str, tuple[str, str, int]]], rows: dict[str, int],
-                workbook: Path, notes: list[tuple[str, str]], citation: str,
-                prev_id: str | None) -> list[PublishedFile]:
-    """The extras, the portal page, the manifest and checksums of the staged release."""
-    ordered = list(specs.values())
     # extras (the bulletin): they see the warehouse and the published tables
     for name, frame in tables.items():
         if name not in ALL_DATASETS and name != RECONCILIATION.name:
@@ -583,7 +557,16 @@ def _stage_rest(out_dir: Path, staging: Path, con: duckdb.DuckDBPyConnection, re
     (staging / MANIFEST).write_bytes(dumps_json(manifest))
     (staging / SHA256SUMS).write_bytes("".join(
         f"{f.sha256}  {f.path.split('/', 2)[2]}\n" for f in files).encode("utf-8"))
-    return files
+    try:
+        earlier = early_scan.result()
+    except Exception:  # noqa: BLE001 - then every file is scanned now
+        earlier = None
+    hits, unscanned = scan_release(staging, publisher.allowed_contacts, earlier=earlier)
+    if hits:
+        shown = "; ".join(str(h) for h in hits[:10])
+        more = f" (and {len(hits) - 10} more)" if len(hits) > 10 else ""
+        raise PublishError(f"personal data in the release, nothing was published: {shown}{more}")
+    return {"files": tuple(files), "unscanned": tuple(unscanned)}
 
 
 def _finalise(frame: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:

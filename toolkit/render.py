@@ -689,7 +689,8 @@ def prefetch_vega_bundle() -> None:
     env["PYTHONPATH"] = os.pathsep.join(x for x in (package_root, env.get("PYTHONPATH")) if x)
     try:
         _bundle_process = subprocess.Popen(
-            [sys.executable, "-c", "from toolkit.render import _cache_vega_bundle as c; c()"],
+            [sys.executable, "-P", "-c",
+             "from toolkit.render import _cache_vega_bundle as c; c()"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             env=env, close_fds=True)
     except OSError:
@@ -821,31 +822,23 @@ class _HtmlAudit(HTMLParser):
             self._in_script = False
 
 
-def render_html(
-    qmd_path: str | os.PathLike[str],
-    metadata: Mapping[str, Any] | None,
-    out_html: str | os.PathLike[str],
-    *,
-    resource_dir: str | os.PathLike[str],
-) -> Path:
-    """Render the ``.qmd`` to one self-contained, offline HTML file; returns its path."""
-    qmd = Path(qmd_path).resolve()
-    rdir = Path(resource_dir).resolve()
-    out = Path(out_html)
-    markdown, front = _expand(qmd, metadata, rdir)
-    has_charts = 'class="vega-chart"' in markdown
+#: Stands for the runtime's hash in the CSP while Pandoc runs (letters only: Pandoc keeps it).
+_RUNTIME_HASH_SLOT = "ToolkitVegaRuntimeHashSlotToolkitVegaRuntimeHashSlot"
 
-    scripts: list[str] = []
-    if has_charts:
-        scripts = [_vega_bundle(), _CHART_INIT_JS]
-    script_src = " ".join(f"'sha256-{_sha256_b64(s)}'" for s in scripts) or "'none'"
+
+def _pandoc_html(markdown: str, front: Mapping[str, Any], qmd: Path, rdir: Path, *,
+                 runtime_hash: str | None) -> str:
+    """Pandoc's page; with charts (``runtime_hash`` given) the CSP allows the runtime of that
+    hash and the chart script, and a marker at the end of <body> says where they go."""
+    has_charts = 'class="vega-chart"' in markdown
+    hashes = [runtime_hash, _sha256_b64(_CHART_INIT_JS)] if has_charts and runtime_hash else []
+    script_src = " ".join(f"'sha256-{h}'" for h in hashes) or "'none'"
     csp = (
         "default-src 'none'; "
         f"script-src {script_src}; "
         "style-src 'unsafe-inline'; img-src data:; font-src data:; "
         "connect-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'"
     )
-
     with tempfile.TemporaryDirectory(prefix="toolkit-render-") as tmp:
         tmpd = Path(tmp)
         header = tmpd / "header.html"
@@ -863,11 +856,38 @@ def render_html(
             "--section-divs",
             *_common_pandoc_args(front),
         ]
-        if scripts:
+        if hashes:
             footer = tmpd / "after.html"
             footer.write_text(_RUNTIME_MARKER + "\n", encoding="utf-8")
             args.append(f"--include-after-body={footer}")
-        page = _run_pandoc(markdown, args, cwd=qmd.parent)
+        return _run_pandoc(markdown, args, cwd=qmd.parent)
+
+
+def render_html(
+    qmd_path: str | os.PathLike[str],
+    metadata: Mapping[str, Any] | None,
+    out_html: str | os.PathLike[str],
+    *,
+    resource_dir: str | os.PathLike[str],
+) -> Path:
+    """Render the ``.qmd`` to one self-contained, offline HTML file; returns its path."""
+    qmd = Path(qmd_path).resolve()
+    rdir = Path(resource_dir).resolve()
+    out = Path(out_html)
+    markdown, front = _expand(qmd, metadata, rdir)
+    has_charts = 'class="vega-chart"' in markdown
+    page = _pandoc_html(markdown, front, qmd, rdir, runtime_hash=_RUNTIME_HASH_SLOT)
+
+    scripts: list[str] = []
+    if has_charts:
+        # Pandoc ran with a stand-in for the runtime's hash in the CSP, so that it need not
+        # wait for the runtime (made in another process on a first run); the real hash is put
+        # in its place, which is what Pandoc writes when given it (it escapes only <>&"').
+        scripts = [_vega_bundle(), _CHART_INIT_JS]
+        if page.count(_RUNTIME_HASH_SLOT) == 1:
+            page = page.replace(_RUNTIME_HASH_SLOT, _sha256_b64(scripts[0]))
+        else:  # the document holds the stand-in text itself: render again with the hash
+            page = _pandoc_html(markdown, front, qmd, rdir, runtime_hash=_sha256_b64(scripts[0]))
 
     if scripts:
         # The ~900 kB runtime is spliced in after Pandoc (which would only re-scan it):
