@@ -127,6 +127,11 @@ def build(raw_dir: Path, out_dir: Path, *, as_of: dt.date, period: Period | None
             previous = json.loads(stamp.read_text(encoding="utf-8"))
             if previous.get("digest") == digest:
                 return BuildResult(out_dir / previous["release_dir"], True)
+        if bulletin:
+            # Start the chart worker now so it is ready when publishing reaches the bulletin.
+            from toolkit.bulletin import prefetch
+
+            prefetch()
         # Imported only now: deciding that nothing changed must stay cheap.
         from toolkit.validate import validate
         from toolkit.warehouse import write_warehouse
