@@ -66,3 +66,21 @@ def make_raw(tmp_path: Path) -> Callable[..., Path]:
         return root
 
     return make
+
+
+def pytest_sessionstart(session):
+    """In CI (TOOLKIT_REQUIRE_TOOLS=1) a missing tool fails the run instead of skipping tests."""
+    import os
+    import shutil
+    import subprocess
+
+    if os.environ.get("TOOLKIT_REQUIRE_TOOLS") != "1":
+        return
+    missing = [t for t in ("chromium", "chromedriver", "pdftotext", "pdffonts")
+               if shutil.which(t) is None]
+    fonts = subprocess.run(["fc-list", ":lang=ko"], capture_output=True, text=True).stdout \
+        if shutil.which("fc-list") else ""
+    if not fonts.strip():
+        missing.append("a Hangul font (fonts-noto-cjk)")
+    if missing:
+        raise pytest.UsageError("TOOLKIT_REQUIRE_TOOLS=1 but missing: " + ", ".join(missing))
