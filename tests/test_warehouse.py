@@ -39,9 +39,11 @@ def test_load_writes_every_dataset_with_its_rows(shipped, tmp_path):
                           .splitlines()) - 1,
     }
     assert counts == expected
-    assert con.execute("select value from load_info where key='as_of'").fetchone()[0] == "2026-11-28"
+    as_of = con.execute("select value from load_info where key='as_of'").fetchone()[0]
+    assert as_of == "2026-11-28"
     digest = hashlib.sha256((SHIPPED / "sources.csv").read_bytes()).hexdigest()
-    assert con.execute("select sha256 from raw_files where file='sources.csv'").fetchone()[0] == digest
+    stored = con.execute("select sha256 from raw_files where file='sources.csv'").fetchone()[0]
+    assert stored == digest
 
 
 def test_warehouse_types_come_from_the_contract(shipped, tmp_path):

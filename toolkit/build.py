@@ -71,7 +71,7 @@ def build_lock(out_dir: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock; a killed process releases it too
 
 
-def _hash_tree(h: "hashlib._Hash", base: Path, rel: str) -> None:
+def _hash_tree(h: hashlib._Hash, base: Path, rel: str) -> None:
     root = base / rel
     paths = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
     for p in paths:

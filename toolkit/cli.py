@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from toolkit import __version__
-from toolkit.errors import EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, ERROR, Report
+from toolkit.errors import ERROR, EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, Report
 
 app = typer.Typer(
     help="Validate raw returns, load the warehouse, publish open data and render bulletins "
@@ -103,9 +103,8 @@ def main_options(
 
 
 def run_validation(raw: Path, as_of: dt.date, encoding: str | None):
-    from toolkit.validate import validate
-
     from toolkit.read import check_encoding
+    from toolkit.validate import validate
 
     if not raw.is_dir():
         raise CliError(f"raw data folder {raw} does not exist")
