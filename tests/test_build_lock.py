@@ -78,3 +78,19 @@ def test_the_inputs_digest_changes_with_data_and_options_only(tmp_path):
     assert inputs_digest(raw, dt.date(2026, 2, 1), None, None) != first
     (raw / "detentions" / "a.csv").write_text("record_id\nD2\n")
     assert inputs_digest(raw, day, None, None) != first
+
+
+def test_load_and_publish_are_refused_while_a_build_runs(tmp_path):
+    proc = _holder(tmp_path)
+    try:
+        for args in (["load", "--out", str(tmp_path), "--as-of", "2026-11-28"],
+                     ["publish", "--out", str(tmp_path)]):
+            result = subprocess.run([sys.executable, "-m", "toolkit", *args],
+                                    cwd=Path(__file__).resolve().parent.parent,
+                                    capture_output=True, text=True, timeout=120)
+            assert result.returncode == 2, args
+            assert "another build is running" in result.stderr, args
+            assert "Traceback" not in result.stderr
+    finally:
+        proc.kill()
+        proc.wait()

@@ -146,6 +146,7 @@ def load_cmd(
     encoding: EncodingOpt = None,
 ) -> None:
     """Validate, then load the datasets and sources into <out>/warehouse.duckdb."""
+    from toolkit.build import BuildLocked, build_lock
     from toolkit.warehouse import write_warehouse
 
     result = run_validation(raw, parse_as_of(as_of), encoding)
@@ -153,9 +154,12 @@ def load_cmd(
         print_report(result.report, 200)
         err.print("Nothing was loaded; the previous warehouse is unchanged.")
         raise typer.Exit(result.report.exit_code)
-    with progress() as step:
-        step("writing the warehouse")
-        path = write_warehouse(result, raw, out_dir)
+    try:
+        with build_lock(out_dir), progress() as step:  # never under a running build
+            step("writing the warehouse")
+            path = write_warehouse(result, raw, out_dir)
+    except BuildLocked as exc:
+        raise CliError(str(exc)) from None
     rows = ", ".join(f"{n} {len(t)}" for n, t in result.tables.items())
     out.print(f"Loaded {rows} rows into {path} "
               f"({len(result.report.warnings)} warnings; `toolkit validate` lists them).")
@@ -189,7 +193,7 @@ def _print_release(release, out_dir: Path) -> None:
 
 
 def _publish(out_dir: Path, as_of: str | None, period: str | None, bulletin: bool) -> None:
-    from toolkit.build import build_lock
+    from toolkit.build import BuildLocked, build_lock
     from toolkit.publish import PublishError, publish_release
 
     extras = []
@@ -199,13 +203,13 @@ def _publish(out_dir: Path, as_of: str | None, period: str | None, bulletin: boo
         extras.append(render_bulletin)
     day = parse_as_of(as_of) if as_of else None
     out_dir = out_dir.resolve()
-    with build_lock(out_dir), progress() as step:
-        step("publishing the release")
-        try:
+    try:
+        with build_lock(out_dir), progress() as step:
+            step("publishing the release")
             release = publish_release(out_dir, as_of=day, period=parse_period_opt(period),
                                       extras=extras)
-        except (PublishError, FileNotFoundError) as exc:
-            raise CliError(str(exc)) from None
+    except (BuildLocked, PublishError, FileNotFoundError) as exc:
+        raise CliError(str(exc)) from None
     _print_release(release, out_dir)
 
 
