@@ -84,3 +84,29 @@ def pytest_sessionstart(session):
         missing.append("a Hangul font (fonts-noto-cjk)")
     if missing:
         raise pytest.UsageError("TOOLKIT_REQUIRE_TOOLS=1 but missing: " + ", ".join(missing))
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+
+
+def headless_chromium(profile: Path, window: str = "1100,1400", logs: dict | None = None):
+    """Debian's Chromium under chromedriver, headless, offline, with a fresh profile.
+
+    Skips the test where Chromium is absent (CI sets TOOLKIT_REQUIRE_TOOLS=1, which fails the
+    run at start instead). The background-networking flags keep Chromium from calling out.
+    """
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        pytest.skip("needs Debian chromium and chromedriver")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", f"--window-size={window}",
+                f"--user-data-dir={profile}"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", logs or {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)

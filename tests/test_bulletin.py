@@ -21,6 +21,7 @@ from types import SimpleNamespace
 
 import polars as pl
 import pytest
+from conftest import headless_chromium
 
 from toolkit.bulletin import (
     BulletinError,
@@ -382,21 +383,8 @@ def test_a_scope_rule_with_an_unknown_status_is_refused(tmp_path):
 
 @pytest.mark.browser
 def test_the_html_opens_in_chromium_with_every_chart_drawn(bulletin):
-    if not (Path("/usr/bin/chromium").exists() and Path("/usr/bin/chromedriver").exists()):
-        pytest.skip("needs Debian chromium and chromedriver")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
     profile = tempfile.mkdtemp(prefix="bulletin-chromium-")
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", "--window-size=1100,1400",
-                f"--user-data-dir={profile}"):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver = headless_chromium(Path(profile))
     try:
         driver.get((bulletin / "bulletin.html").resolve().as_uri())
         states: list = []
