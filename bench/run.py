@@ -175,7 +175,8 @@ def measure_synthetic(raw: Path, as_of: dt.date, repeat: int, cap: int, log) -> 
             log(f"  run {i + 1}: toolkit killed after {s['wall_s']:.2f} s: {s['killed']}")
             break
         log(f"  run {i + 1}: toolkit {s['wall_s']:.2f} s, {s['peak_bytes'] / MIB:.0f} MiB "
-            f"(validate {s.get('validate_s', 0):.2f} s, load {s.get('load_s', 0):.2f} s)")
+            f"({s.get('engine')} engine{', handed over: ' + s['handed_over'] if s.get('handed_over') else ''}"
+            f"; {s.get('summary', '')})")
     shutil.rmtree(BENCH / "tmp", ignore_errors=True)
     return {"samples": samples, "best": {k: best(v) for k, v in samples.items()}}
 

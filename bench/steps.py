@@ -6,7 +6,7 @@ the parent, over the whole process.
 
     python bench/steps.py synth OUT ROWS SEED AS_OF
     python bench/steps.py duckdb DB RAW_DIR [DATASET ...]
-    python bench/steps.py toolkit RAW_DIR OUT AS_OF
+    python bench/steps.py toolkit RAW_DIR OUT AS_OF [ENGINE]
 """
 
 from __future__ import annotations
@@ -50,26 +50,21 @@ def step_duckdb(db: str, raw: str, *datasets: str) -> dict:
     return {"inner_s": time.perf_counter() - t, "rows": counts}
 
 
-def step_toolkit(raw: str, out: str, as_of: str) -> dict:
+def step_toolkit(raw: str, out: str, as_of: str, engine: str = "auto") -> dict:
     """The toolkit: validate every rule, then write the warehouse (what ``toolkit load`` does)."""
-    from toolkit.validate import validate
-    from toolkit.warehouse import write_warehouse
+    from toolkit.engine import validate_and_load
 
     t = time.perf_counter()
-    result = validate(Path(raw), dt.date.fromisoformat(as_of))
-    t_validate = time.perf_counter() - t
-    errors = len(result.report.errors)
-    if errors:
-        return {"inner_s": time.perf_counter() - t, "errors": errors,
-                "summary": result.report.summary()}
-    write_warehouse(result, Path(raw), Path(out))
+    outcome = validate_and_load(Path(raw), dt.date.fromisoformat(as_of), out_dir=Path(out),
+                                engine=engine)
     return {
         "inner_s": time.perf_counter() - t,
-        "validate_s": t_validate,
-        "load_s": time.perf_counter() - t - t_validate,
-        "errors": errors,
-        "warnings": len(result.report.warnings),
-        "rows": {name: len(frame) for name, frame in result.tables.items()},
+        "engine": outcome.engine,
+        "handed_over": outcome.handed_over,
+        "errors": len(outcome.report.errors),
+        "warnings": len(outcome.report.warnings),
+        "summary": outcome.report.summary(),
+        "rows": outcome.rows,
     }
 
 

@@ -58,6 +58,15 @@ def test_warehouse_types_come_from_the_contract(shipped, tmp_path):
                     "where record_id='REP-2025-0009'")
 
 
+def test_every_key_is_unique_in_the_loaded_tables(shipped, tmp_path):
+    con = duckdb.connect(str(warehouse.write_warehouse(shipped, SHIPPED, tmp_path)))
+    for table in ("sources", "detentions", "repatriations", "fatalities"):
+        key = "source_id" if table == "sources" else "record_id"
+        total, distinct = con.execute(
+            f"select count(*), count(distinct {key}) from {table}").fetchone()
+        assert total == distinct > 0
+
+
 def test_stock_view_is_never_clipped_and_findings_list_the_rows(shipped, tmp_path):
     con = duckdb.connect(str(warehouse.write_warehouse(shipped, SHIPPED, tmp_path)))
     held = con.execute("select held from stock where country='KHM' and nationality='KOR' "

@@ -116,7 +116,8 @@ def _release_intact(out_dir: Path) -> bool:
 
 def build(raw_dir: Path, out_dir: Path, *, as_of: dt.date, period: Period | None = None,
           encoding: str | None = None, force: bool = False, bulletin: bool = True,
-          progress: Callable[[str], None] = lambda _: None) -> BuildResult:
+          progress: Callable[[str], None] = lambda _: None, engine: str = "auto"
+          ) -> BuildResult:
     """Run the whole job; raise :class:`InvalidData` when the returns are invalid."""
     raw_dir, out_dir = Path(raw_dir).resolve(), Path(out_dir).resolve()
     with build_lock(out_dir):
@@ -133,14 +134,13 @@ def build(raw_dir: Path, out_dir: Path, *, as_of: dt.date, period: Period | None
 
             prefetch()
         # Imported only now: deciding that nothing changed must stay cheap.
-        from toolkit.validate import validate
-        from toolkit.warehouse import write_warehouse
+        from toolkit.engine import validate_and_load
 
-        result = validate(raw_dir, as_of, encoding, progress)
+        # The warehouse is replaced only when the data is valid.
+        result = validate_and_load(raw_dir, as_of, encoding, out_dir=out_dir, engine=engine,
+                                   progress=progress)
         if result.report.exit_code != 0:
             raise InvalidData(result.report)
-        progress("writing the warehouse")
-        write_warehouse(result, raw_dir, out_dir)
         progress("publishing the release")
         from toolkit.publish import publish_release
 

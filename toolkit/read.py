@@ -27,10 +27,16 @@ import polars as pl
 
 from toolkit.contracts import Contract
 from toolkit.errors import Finding
+from toolkit.layout import (  # noqa: F401  (part of this module's interface)
+    FILE,
+    LINE,
+    ROW,
+    SYSTEM_FILES,
+    check_encoding,
+    discover,
+    normalise_header,
+)
 
-ROW = "__row"
-FILE = "__file"
-LINE = "__line"
 SUPPORTED = (".csv", ".xlsx", ".parquet")
 #: A header wider than this is not a return (a binary file read as text, a transposed sheet).
 MAX_COLUMNS = 1000
@@ -85,34 +91,6 @@ class RawFile:
     #: ``__row`` -> ``__line`` for CSV records that start on another line than their row.
     lines: pl.DataFrame | None = None
     header_row: int = 1
-
-
-def normalise_header(name: str) -> str:
-    """``' Record ID '`` -> ``record_id``: case, spaces and hyphens do not matter."""
-    text = str(name).replace("\ufeff", "").strip().lower()
-    return re.sub(r"[\s\-]+", "_", text)
-
-
-#: Files that operating systems and office programs leave in folders; never returns.
-SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini"})
-
-
-def discover(raw_dir: Path, contract: Contract) -> list[Path]:
-    """The files that make up a dataset, in a stable order.
-
-    Hidden files (``.DS_Store``, ``._x.csv``, ``.~lock.x.csv#``), Excel's ``~$`` lock files
-    and Windows' ``Thumbs.db``/``desktop.ini`` are skipped; folders are not entered.
-    """
-    target = raw_dir / contract.raw_path.rstrip("/")
-    if not contract.is_folder:
-        return [target] if target.is_file() else []
-    if not target.is_dir():
-        return []
-    return sorted(
-        p for p in target.iterdir()
-        if p.is_file() and not p.name.startswith((".", "~$"))
-        and p.name.lower() not in SYSTEM_FILES
-    )
 
 
 def _looks_like_header(cells: Iterable[object], known: set[str]) -> bool:
@@ -195,18 +173,6 @@ def _unlikely_cp949(text: str, sample: int = 2000) -> bool:
         if rare + common >= sample:
             break
     return rare > common
-
-
-def check_encoding(encoding: str | None) -> None:
-    """Raise ValueError, in words for the user, if ``encoding`` names no text encoding."""
-    if encoding is None:
-        return
-    try:
-        info = codecs.lookup(encoding)
-    except LookupError:
-        raise ValueError(f"unknown encoding {encoding!r} (try utf-8 or cp949)") from None
-    if not getattr(info, "_is_text_encoding", True):
-        raise ValueError(f"{encoding!r} is not a text encoding (try utf-8 or cp949)")
 
 
 def decode_csv(data: bytes, encoding: str | None) -> tuple[str, str]:

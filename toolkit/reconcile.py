@@ -7,10 +7,14 @@ views from the same text. A negative stock is reported, never clipped.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import duckdb
-import polars as pl
 
 from toolkit.errors import Finding
+
+if TYPE_CHECKING:
+    import polars as pl
 
 #: Net flows per day for each (country, nationality): detentions in, repatriations out.
 #: On one day detentions count before repatriations: the stock is the end-of-day figure.
@@ -93,17 +97,29 @@ def negative_stock_count(detentions: pl.DataFrame, repatriations: pl.DataFrame) 
         con.close()
 
 
+def stock_finding(r: dict) -> Finding:
+    """The warning for one row of :data:`FINDINGS_SQL`."""
+    return Finding(
+        "negative_stock", r["__file"], r["__row"], "persons", str(r["held"]),
+        f"held in {r['country']} of nationality {r['nationality']} on {r['date']} would be "
+        f"{r['held']} ({r['detained_to_date']} detained minus {r['repatriated_to_date']} "
+        f"repatriated); rows involved: {r['record_ids'].replace(';', ', ')}",
+        "repatriations",
+    )
+
+
 def check_stock_flow(detentions: pl.DataFrame, repatriations: pl.DataFrame) -> list[Finding]:
     """A warning for every date where more people were repatriated than recorded as detained."""
     if not negative_stock_count(detentions, repatriations):
         return []  # the usual case: skip the join with the records
-    findings = []
-    for r in stock_findings_frame(detentions, repatriations).iter_rows(named=True):
-        findings.append(Finding(
-            "negative_stock", r["__file"], r["__row"], "persons", str(r["held"]),
-            f"held in {r['country']} of nationality {r['nationality']} on {r['date']} would be "
-            f"{r['held']} ({r['detained_to_date']} detained minus {r['repatriated_to_date']} "
-            f"repatriated); rows involved: {r['record_ids'].replace(';', ', ')}",
-            "repatriations",
-        ))
-    return findings
+    rows = stock_findings_frame(detentions, repatriations).iter_rows(named=True)
+    return [stock_finding(r) for r in rows]
+
+
+def check_stock_flow_in(con: duckdb.DuckDBPyConnection) -> list[Finding]:
+    """The same warnings, over ``detentions`` and ``repatriations`` tables already in ``con``."""
+    if not con.execute(NEGATIVE_COUNT_SQL).fetchone()[0]:
+        return []
+    cursor = con.execute(FINDINGS_SQL)
+    names = [d[0] for d in cursor.description]
+    return [stock_finding(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]

@@ -38,6 +38,20 @@ from toolkit.contracts import (
     load_contracts,
 )
 from toolkit.errors import Finding, Report, shorten
+from toolkit.rules import (  # noqa: F401  (re-exported: the rules' constants live there)
+    CONTROL_PATTERN,
+    DUPLICATE_WINDOW_DAYS,
+    EARLIEST_DATE,
+    FORMULA_PATTERN,
+    MARKUP_PATTERN,
+    MAX_CELL_CHARS,
+    MAX_COUNT,
+    TEXT_TYPES,
+    URL_PATTERN,
+    duplicate_finding,
+    file_refusal,
+    iso3_codes,
+)
 from toolkit.read import (
     FILE,
     LINE,
@@ -52,19 +66,7 @@ from toolkit.read import (
     unreadable,
 )
 
-EARLIEST_DATE = dt.date(2000, 1, 1)
-#: Two rows of the same place, nationality and persons this many days apart or less are
-#: reported as a possible duplicate event.
-DUPLICATE_WINDOW_DAYS = 3
 IDX = "__idx"
-#: A text cell longer than this is not a real value (a quote left open swallowed the file,
-#: or something was pasted by mistake).
-MAX_CELL_CHARS = 10_000
-#: Contract types held as text, checked for unsafe content and length.
-TEXT_TYPES = ("string", "url", "id_list")
-#: No count of people is larger (more than live on Earth); a larger number is a typing slip,
-#: and refusing it keeps every sum of counts (the stock) far from 64-bit overflow.
-MAX_COUNT = 10_000_000_000
 #: How many other places a duplicated identifier's message lists.
 MAX_PLACES = 5
 
@@ -74,23 +76,7 @@ PERSONAL_DATA = re.compile(
     r"e_mail|address|birth|dob|birthdate|national_id|id_number|id_no|resident|rrn|photo)(_|$)"
     r"|성명|이름|여권|주민등록|전화|휴대폰|이메일|주소|생년월일"
 )
-URL_PATTERN = r"(?i)^https?://[^\s/]+\S*$"
-#: A cell a spreadsheet would run as a formula (OWASP "CSV injection"): a leading = or @, or a
-#: leading + or - that does not start a number, or a DDE call (``-2+3+cmd|' /C calc'!A0``).
-FORMULA_PATTERN = r"(?s)^(?:[=@]|[+\-][^0-9\s.,]|[+\-].*\|.*!)"
-#: An HTML or XML tag, comment or processing instruction.
-MARKUP_PATTERN = r"<[A-Za-z!/?]"
-#: Control characters (tab and line ends are allowed) and the bidirectional overrides that can
-#: make text display differently from what it is.
-CONTROL_PATTERN = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F\x{202A}-\x{202E}\x{2066}-\x{2069}]"
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F\u202A-\u202E\u2066-\u2069]")
-_UNSAFE_NAME = re.compile(r"[\x00-\x1F\x7F\u202A-\u202E\u2066-\u2069]")
-
-
-@cache
-def iso3_codes() -> frozenset[str]:
-    """ISO 3166-1 alpha-3 codes from pycountry, plus the contract's ``XXX``."""
-    return frozenset(c.alpha_3 for c in pycountry.countries) | {UNSPECIFIED_NATIONALITY}
 
 
 @dataclass
@@ -550,22 +536,7 @@ class _Read:
     lines: dict[str, pl.DataFrame] = field(default_factory=dict)
 
 
-def _display(path: Path, raw_dir: Path) -> tuple[str, str | None]:
-    """How a file is named in the report, and why it is refused (odd name, outside link)."""
-    display = path.relative_to(raw_dir).as_posix()
-    if _UNSAFE_NAME.search(display):
-        shown = display.encode("unicode_escape").decode("ascii")
-        return shown, ("the file name contains a control or text-direction character; "
-                       "rename the file")
-    if path.is_symlink():
-        try:
-            inside = path.resolve().is_relative_to(raw_dir.resolve())
-        except (OSError, RuntimeError):
-            inside = False
-        if not inside:
-            return display, ("the file is a link to a file outside the raw data folder; "
-                             "copy the file in instead")
-    return display, None
+_display = file_refusal
 
 
 def _unsupported_message(path: Path) -> str:
@@ -753,14 +724,7 @@ def check_possible_duplicates(name: str, frame: pl.DataFrame) -> list[Finding]:
         same_keys.fill_null(False)
         & ((pl.col("event_date") - pl.col("p_date")).dt.total_days() <= DUPLICATE_WINDOW_DAYS)
     )
-    findings = []
-    for r in pairs.iter_rows(named=True):
-        findings.append(Finding(
-            "possible_duplicate", r[FILE], r[ROW], "record_id", shorten(r["record_id"]),
-            f"{shorten(r['record_id'])} ({r['event_date']}, {r[place]}, {r['nationality']}, "
-            f"{r['persons']} persons) may be the same event as {shorten(r['p_id'])} "
-            f"({r['p_date']}, {r['p_file']} row {r['p_row']})", name))
-    return findings
+    return [duplicate_finding(name, place, r) for r in pairs.iter_rows(named=True)]
 
 
 def add_line_numbers(findings: list[Finding], lines: dict[str, pl.DataFrame]) -> list[Finding]:

@@ -11,14 +11,19 @@ import hashlib
 import os
 from pathlib import Path
 
+import datetime as dt
+from typing import TYPE_CHECKING
+
 import duckdb
-import polars as pl
 
 from toolkit import __version__
 from toolkit.contracts import ALL_DATASETS, Contract, load_contracts
 from toolkit.errors import FIELDS, Report
 from toolkit.reconcile import FINDINGS_SQL, STOCK_SQL
-from toolkit.validate import Validated, iso3_codes
+from toolkit.rules import iso3_codes
+
+if TYPE_CHECKING:
+    from toolkit.validate import Validated
 
 WAREHOUSE = "warehouse.duckdb"
 
@@ -33,14 +38,17 @@ def iso3_type_ddl() -> str:
 
 
 def table_ddl(contract: Contract) -> str:
-    """``CREATE TABLE`` for a dataset, derived from its contract (needs :func:`iso3_type_ddl`)."""
+    """``CREATE TABLE`` for a dataset, derived from its contract (needs :func:`iso3_type_ddl`).
+
+    The types, NOT NULL and the CHECKs of the contract's rules are declared. The primary key
+    is not: validation refuses a duplicated key before anything is loaded, and the warehouse
+    is written once and never updated, so an index would only cost time (a fifth of a load).
+    """
     lines = []
     for col in contract.columns:
         parts = [f'"{col.name}" {col.duckdb_type}']
         if col.required:
             parts.append("NOT NULL")
-        if col.name == contract.primary_key:
-            parts.append("PRIMARY KEY")
         checks = []
         if col.type == "enum":
             checks.append(f'"{col.name}" IN ({", ".join(_quote(v) for v in col.values)})')
@@ -62,7 +70,7 @@ def table_ddl(contract: Contract) -> str:
     return f'CREATE TABLE "{contract.name}" (\n  ' + ",\n  ".join(lines) + "\n)"
 
 
-def _file_digest(path: Path) -> str:
+def file_digest(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -74,9 +82,7 @@ def write_warehouse(validated: Validated, raw_dir: Path, out_dir: Path) -> Path:
     """Create ``<out_dir>/warehouse.duckdb`` from validated tables, atomically."""
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / WAREHOUSE
-    tmp = out_dir / f".{WAREHOUSE}.{os.getpid()}.tmp"
-    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
-        leftover.unlink(missing_ok=True)
+    tmp = temp_path(out_dir)
     contracts = load_contracts()
     con = duckdb.connect(str(tmp))
     try:
@@ -89,22 +95,13 @@ def write_warehouse(validated: Validated, raw_dir: Path, out_dir: Path) -> Path:
                          .to_arrow())
             con.execute(f'INSERT INTO "{name}" SELECT * FROM incoming')
             con.unregister("incoming")
-        _write_findings(con, validated.report)
-        con.execute("CREATE TABLE load_info (key VARCHAR PRIMARY KEY, value VARCHAR)")
-        con.executemany("INSERT INTO load_info VALUES (?, ?)", [
-            ("as_of", validated.as_of.isoformat()),
-            ("toolkit_version", __version__),
-        ])
-        con.execute("CREATE TABLE raw_files (dataset VARCHAR, file VARCHAR PRIMARY KEY, "
-                    "sha256 VARCHAR, rows BIGINT)")
+        file_rows = {}
         for name, files in validated.files.items():
-            counts = validated.tables[name].group_by("__file").len()
-            rows = dict(counts.iter_rows())
-            for file in files:
-                con.execute("INSERT INTO raw_files VALUES (?, ?, ?, ?)",
-                            [name, file, _file_digest(raw_dir / file), rows.get(file, 0)])
-        con.execute(f"CREATE VIEW stock AS {STOCK_SQL}")
-        con.execute(f"CREATE VIEW reconciliation_findings AS {FINDINGS_SQL}")
+            counts = validated.tables[name].group_by("__file").len() \
+                if name in validated.tables else None
+            rows = dict(counts.iter_rows()) if counts is not None else {}
+            file_rows[name] = [(file, rows.get(file, 0)) for file in files]
+        finish(con, validated.report, validated.as_of, file_rows, raw_dir)
         con.execute("CHECKPOINT")
     except BaseException:
         con.close()
@@ -115,11 +112,45 @@ def write_warehouse(validated: Validated, raw_dir: Path, out_dir: Path) -> Path:
     return target
 
 
+def temp_path(out_dir: Path) -> Path:
+    """Where a load writes the warehouse before it is renamed over the old one (cleared)."""
+    tmp = out_dir / f".{WAREHOUSE}.{os.getpid()}.tmp"
+    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    return tmp
+
+
+def finish(con: duckdb.DuckDBPyConnection, report: Report, as_of: dt.date,
+           file_rows: dict[str, list[tuple[str, int]]], raw_dir: Path,
+           digests: dict[str, str] | None = None) -> None:
+    """What every warehouse holds beside the datasets: findings, load info, files, views.
+
+    ``digests``: the files' SHA-256 where the caller has them already.
+    """
+    _write_findings(con, report)
+    con.execute("CREATE TABLE load_info (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.executemany("INSERT INTO load_info VALUES (?, ?)", [
+        ("as_of", as_of.isoformat()),
+        ("toolkit_version", __version__),
+    ])
+    con.execute("CREATE TABLE raw_files (dataset VARCHAR, file VARCHAR PRIMARY KEY, "
+                "sha256 VARCHAR, rows BIGINT)")
+    for name, files in file_rows.items():
+        for file, rows in files:
+            con.execute("INSERT INTO raw_files VALUES (?, ?, ?, ?)",
+                        [name, file, (digests or {}).get(file) or file_digest(raw_dir / file),
+                         rows])
+    con.execute(f"CREATE VIEW stock AS {STOCK_SQL}")
+    con.execute(f"CREATE VIEW reconciliation_findings AS {FINDINGS_SQL}")
+
+
 def _write_findings(con: duckdb.DuckDBPyConnection, report: Report) -> None:
     cols = ", ".join(f'"{f}" {"BIGINT" if f == "row" else "VARCHAR"}' for f in FIELDS)
     con.execute(f"CREATE TABLE findings ({cols})")
     records = report.to_records()
     if records:
+        import polars as pl
+
         frame = pl.DataFrame(records, schema={f: (pl.Int64 if f == "row" else pl.String)
                                               for f in FIELDS})
         con.register("incoming", frame.to_arrow())

@@ -1,0 +1,472 @@
+"""Validate and load large CSV returns inside DuckDB, without holding their rows in Python.
+
+Two engines check the same contracts:
+
+- **polars** (:mod:`toolkit.validate`): every file read into Polars and checked with the Pandera
+  schema built from the contract, then loaded (:func:`toolkit.warehouse.write_warehouse`). It
+  reads every format, explains every problem, and keeps every row in memory.
+- **duckdb** (this module): for well-formed UTF-8 CSV files. DuckDB's CSV reader streams each
+  file straight into its warehouse table. Dates and counts are typed by strict casts that must
+  give back the text exactly, and the contract's row rules, compiled to SQL from the same
+  :class:`~toolkit.contracts.Contract` objects as the Pandera schema, guard that one pass: the
+  first cell that is not in plain form or breaks a rule stops it. The rules across rows and
+  datasets (unique keys, references, possible duplicates, the stock) then run as SQL over the
+  loaded tables. Memory stays within DuckDB's ``memory_limit`` (it spills to disk) however many
+  rows there are.
+
+The DuckDB engine is optimistic: it only accepts data as clean. Anything else (an error of any
+rule, a file it is not sure it reads exactly as the Polars engine would) stops it, and the
+Polars engine runs instead and words every finding. Its guards are written to be stricter than
+the rules (a false alarm costs time, never a missed error), and the warnings it reports itself
+(possible duplicates, negative stock) are worded by the same functions as the Polars engine's.
+``tests/test_engine.py`` holds the two engines to the same report and the same warehouse.
+
+``auto`` picks the DuckDB engine when the raw CSV files hold at least :data:`AUTO_MIN_BYTES`
+bytes, below which the Polars engine is about as fast.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from toolkit.contracts import ALL_DATASETS, EVENT_DATASETS, Contract, load_contracts
+from toolkit.errors import Finding, Report
+from toolkit.layout import discover, normalise_header
+from toolkit.reconcile import check_stock_flow_in
+from toolkit.rules import (
+    CONTROL_PATTERN,
+    DUPLICATE_WINDOW_DAYS,
+    EARLIEST_DATE,
+    FORMULA_PATTERN,
+    MARKUP_PATTERN,
+    MAX_CELL_CHARS,
+    MAX_COUNT,
+    duplicate_finding,
+    file_refusal,
+)
+
+ENGINES = ("auto", "duckdb", "polars")
+#: ``auto`` uses the DuckDB engine from this many bytes of raw CSV (about 150,000 detentions).
+AUTO_MIN_BYTES = 32 * 2**20
+#: DuckDB's memory limit in this engine; above it DuckDB spills to a temporary folder.
+MEMORY_LIMIT = os.environ.get("TOOLKIT_DUCKDB_MEMORY", "2GB")
+#: How the engine tells the DuckDB run that a row needs the Polars engine.
+_STOP = "toolkit: this row needs the careful check"
+_HEADER_PREFIX = 64 * 1024
+_CHUNK = 8 * 2**20
+
+
+class NeedsPolars(Exception):
+    """The input is not clean, well-formed CSV: the Polars engine checks (and words) it."""
+
+
+@dataclass
+class Outcome:
+    """What a validation (and load) did: the report, and the engine that made it."""
+
+    report: Report
+    as_of: dt.date
+    engine: str
+    rows: dict[str, int] = field(default_factory=dict)
+    files: dict[str, list[str]] = field(default_factory=dict)
+    #: Why the DuckDB engine handed over to the Polars engine (None if it did not).
+    handed_over: str | None = None
+    #: The warehouse written (None when validating only, or when the data is invalid).
+    warehouse: Path | None = None
+
+
+# --------------------------------------------------------------------------- which files
+
+
+@dataclass
+class _File:
+    path: Path
+    display: str
+    header: list[str]
+    #: The file's (lines, SHA-256), from :func:`_scan`, which runs beside the load.
+    scan: Future
+
+
+def _q(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _scan(path: Path) -> tuple[int, str]:
+    """The lines and SHA-256 of a file whose quotes only open and close cells; else raise.
+
+    Read in blocks (flat memory), with numpy. A quote must touch a comma, a line end, another
+    quote, or the start or end of the file; otherwise (``a "b"``, ``"b" c``, ``x"y``) readers
+    disagree on the cell, and the Polars engine says what it sees. A carriage return must end a
+    line. ``lines - 1`` is the number of records only when no cell spans lines and no line is
+    blank; the row count DuckDB reads is held to it.
+    """
+    import numpy as np
+
+    newlines, last = 0, b""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(_CHUNK):
+            block += fh.readline()  # blocks end at a line end: no quote spans two
+            digest.update(block)
+            last = block[-1:]
+            data = np.frombuffer(block, dtype=np.uint8)
+            n = data.size
+            newlines += int(np.count_nonzero(data == 10))
+            quotes = np.flatnonzero(data == 34)
+            if quotes.size:
+                # Outside the block is a line end (or the start or end of the file).
+                before = np.where(quotes > 0, data[quotes - 1], 10)
+                after = np.where(quotes + 1 < n, data[np.minimum(quotes + 1, n - 1)], 10)
+                fine = ((before == 44) | (before == 10) | (before == 34) | (after == 44)
+                        | (after == 13) | (after == 10) | (after == 34))
+                if not fine.all():
+                    raise NeedsPolars(f"{path.name}: a quote inside a cell")
+            returns = np.flatnonzero(data == 13) if b"\r" in block else quotes[:0]
+            if returns.size and not (
+                    (returns + 1 < n) & (data[np.minimum(returns + 1, n - 1)] == 10)).all():
+                raise NeedsPolars(f"{path.name}: a carriage return that does not end a line")
+    return newlines + (last not in (b"\n", b"")), digest.hexdigest()
+
+
+def _header(path: Path, contract: Contract) -> list[str]:
+    """The header on line 1, when it names each column of the contract exactly once."""
+    with path.open("rb") as fh:
+        prefix = fh.read(_HEADER_PREFIX)
+    if prefix.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise NeedsPolars(f"{path.name}: a byte-order mark")
+    end = prefix.find(b"\n")
+    if end < 0:
+        raise NeedsPolars(f"{path.name}: no complete header line")
+    try:
+        line = prefix[:end].rstrip(b"\r").decode("utf-8")
+    except UnicodeDecodeError:
+        raise NeedsPolars(f"{path.name}: a header that is not UTF-8") from None
+    header = next(csv.reader([line]), [])
+    if sorted(header) != sorted(contract.column_names) or any(
+            normalise_header(h) != h for h in header):
+        raise NeedsPolars(f"{path.name}: the header is not exactly the contract's columns")
+    return header
+
+
+def plan(raw_dir: Path, pool: ThreadPoolExecutor, encoding: str | None = None
+         ) -> dict[str, list[_File]]:
+    """Each dataset's files, if all are plain CSV with the contract's header; else raise.
+
+    The scan of each file (:func:`_scan`) is started in ``pool``; its outcome is awaited when
+    the file has been loaded, so reading the bytes overlaps DuckDB's work.
+    """
+    if encoding is not None and codecs.lookup(encoding).name != "utf-8":
+        raise NeedsPolars(f"the encoding {encoding!r} was given")
+    contracts = load_contracts()
+    files: dict[str, list[_File]] = {}
+    for name in ALL_DATASETS:
+        contract = contracts[name]
+        paths = discover(raw_dir, contract)
+        if not paths:
+            raise NeedsPolars(f"no {name} files")
+        files[name] = []
+        for path in paths:
+            display, refused = file_refusal(path, raw_dir)
+            if refused or path.suffix.lower() != ".csv":
+                raise NeedsPolars(f"{display}: not a plain CSV file")
+            header = _header(path, contract)
+            files[name].append(_File(path, display, header, pool.submit(_scan, path)))
+    return files
+
+
+def raw_csv_bytes(raw_dir: Path) -> int:
+    """The size of the raw CSV files (what ``auto`` decides on)."""
+    contracts = load_contracts()
+    return sum(p.stat().st_size for c in contracts.values() for p in discover(raw_dir, c)
+               if p.suffix.lower() == ".csv")
+
+
+# --------------------------------------------------------------------------- the rules in SQL
+
+
+#: Text that starts or ends with whitespace (Unicode's White_Space is within Cc and Z): the
+#: Polars engine strips it; here such a cell stops the run.
+_SPACE_AT_ENDS = r"^[\s\p{Z}\p{Cc}]|[\s\p{Z}\p{Cc}]$"
+#: An http(s) address of printable ASCII, no slash right after ``//``: a stricter form of
+#: :data:`toolkit.rules.URL_PATTERN` (whose ``\s`` is Unicode in Polars, ASCII in DuckDB).
+_PLAIN_URL = r"^(?i:https?)://[!-.0-~][!-~]*$"
+
+
+def _text_guard(col, text: str) -> list[str]:
+    """Conditions (TRUE = fine) on a cell read as text; NULL is an empty cell."""
+    unsafe = f"{CONTROL_PATTERN}|{MARKUP_PATTERN}|{_SPACE_AT_ENDS}"
+    if col.type != "url":
+        unsafe += "|" + FORMULA_PATTERN.removeprefix("(?s)")
+    # strlen counts bytes, at least the characters the Polars engine counts.
+    out = [f"NOT regexp_matches({text}, {_q('(?s)' + unsafe)})",
+           f"strlen({text}) <= {MAX_CELL_CHARS}"]
+    if col.type == "url":
+        out.append(f"regexp_matches({text}, {_q(_PLAIN_URL)})")
+    return out
+
+
+def _select(contract: Contract, header: list[str], as_of: dt.date, display: str) -> str:
+    """The one pass over a file: typed columns, ``__file``, and ``__row`` that guards the rules.
+
+    ``__row`` is 0 here when every condition holds (the real row numbers are set after the
+    insert) and stops the statement otherwise.
+    """
+    inner, outer, ok = [], [], []
+    for col in contract.columns:
+        text, value = _ident("t:" + col.name), _ident(col.name)
+        source = _ident(col.name)
+        if col.type == "date":
+            inner += [f"{source} AS {text}", f"TRY_CAST({source} AS DATE) AS {value}"]
+            ok.append(f"({text} IS NULL OR ({value} IS NOT NULL AND CAST({value} AS VARCHAR) = "
+                      f"{text} AND {value} BETWEEN DATE {_q(EARLIEST_DATE.isoformat())} "
+                      f"AND DATE {_q(as_of.isoformat())}))")
+        elif col.type == "integer":
+            inner += [f"{source} AS {text}", f"TRY_CAST({source} AS BIGINT) AS {value}"]
+            checks = [f"{value} IS NOT NULL", f"CAST({value} AS VARCHAR) = {text}",
+                      f"abs({value}) <= {MAX_COUNT}"]
+            if col.min is not None:
+                checks.append(f"{value} >= {int(col.min)}")
+            if col.max is not None:
+                checks.append(f"{value} <= {int(col.max)}")
+            ok.append(f"({text} IS NULL OR ({' AND '.join(checks)}))")
+            if col.max_column:
+                ok.append(f"coalesce({value} <= {_ident(col.max_column)}, TRUE)")
+        else:
+            inner.append(f"{source} AS {value}")
+            conditions = []
+            if col.type == "enum":
+                conditions.append(f"{value} IN ({', '.join(_q(v) for v in col.values)})")
+            elif col.type == "iso3":
+                conditions.append(f"TRY_CAST({value} AS iso3) IS NOT NULL")
+            else:
+                conditions += _text_guard(col, value)
+            ok.append(f"({value} IS NULL OR ({' AND '.join(conditions)}))")
+        if col.required:
+            ok.append(f"{value} IS NOT NULL")
+        outer.append(value)
+    for rule in contract.row_rules:
+        cols = [_ident(c) for c in rule.columns]
+        total = " + ".join(f"CAST({c} AS DOUBLE)" for c in cols)
+        ok.append(f"coalesce({total} <= CAST(persons AS DOUBLE), TRUE)")
+    columns = ", ".join(f"{_q(h)}: 'VARCHAR'" for h in header)
+    return (
+        f"SELECT {', '.join(outer)}, {_q(display)}, "
+        f"CASE WHEN {' AND '.join(ok)} THEN 0 ELSE error({_q(_STOP)}) END "
+        f"FROM (SELECT {', '.join(inner)} FROM read_csv({{path}}, columns = {{{columns}}}, "
+        "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
+        "strict_mode = true, null_padding = false, encoding = 'utf-8'))"
+    )
+
+
+def _load_files(con: duckdb.DuckDBPyConnection, contract: Contract, files: list[_File],
+                as_of: dt.date) -> dict[str, int]:
+    name = _ident(contract.name)
+    rows: dict[str, int] = {}
+    start = 0
+    for f in files:
+        sql = _select(contract, f.header, as_of, f.display).replace("{path}", _q(str(f.path)))
+        try:
+            inserted = con.execute(f"INSERT INTO {name} {sql}").fetchone()[0]
+        except duckdb.Error as exc:
+            first = str(exc).splitlines()[0][:200]
+            raise NeedsPolars(f"{f.display}: {first}") from None
+        lines, _ = f.scan.result()
+        if inserted != lines - 1 or not inserted:
+            raise NeedsPolars(f"{f.display}: no rows, a cell that spans lines, or a blank line")
+        # Rows in the order of the file (insertion order is kept): the header is row 1.
+        con.execute(f"UPDATE {name} SET __row = rowid - {start} + 2 WHERE rowid >= {start}")
+        rows[f.display] = inserted
+        start += inserted
+    return rows
+
+
+def _cross_checks(con: duckdb.DuckDBPyConnection, contracts: dict[str, Contract]) -> None:
+    """The error rules across rows and datasets; any failure hands over to the Polars engine."""
+    for name in ALL_DATASETS:
+        key = _ident(contracts[name].primary_key)
+        if con.execute(f"SELECT count(*) FROM (SELECT {key} FROM {_ident(name)} GROUP BY ALL "
+                       "HAVING count(*) > 1)").fetchone()[0]:
+            raise NeedsPolars(f"a {name} identifier used more than once")
+    for name in EVENT_DATASETS:
+        if con.execute(f"SELECT count(*) FROM {_ident(name)} WHERE source_id IS NOT NULL "
+                       "AND source_id NOT IN (SELECT source_id FROM sources)").fetchone()[0]:
+            raise NeedsPolars(f"a {name} source_id not in the sources")
+    bad_links = con.execute("""
+        WITH links AS (
+            SELECT event_date, trim(unnest(string_split(detention_ids, ';'))) AS det
+            FROM repatriations WHERE detention_ids IS NOT NULL)
+        SELECT count(*) FROM links l LEFT JOIN detentions d ON d.record_id = l.det
+        WHERE l.det <> '' AND (d.record_id IS NULL OR d.event_date > l.event_date)
+    """).fetchone()[0]
+    if bad_links:
+        raise NeedsPolars("a detention_ids entry that is unknown or dated later")
+
+
+def _possible_duplicates(con: duckdb.DuckDBPyConnection) -> list[Finding]:
+    """The same pairs as :func:`toolkit.validate.check_possible_duplicates`: neighbours in
+    (persons, place, nationality, event_date, file, row) order, a few days apart."""
+    findings = []
+    for name in EVENT_DATASETS:
+        place = "from_country" if name == "repatriations" else "country"
+        keys = f"persons, {place}, nationality"
+        # First whether there is any such pair at all (one lag, no tie order): usually not.
+        if not con.execute(f"""
+            SELECT count(*) FROM (
+                SELECT event_date - lag(event_date) OVER (
+                    PARTITION BY {keys} ORDER BY event_date) AS gap
+                FROM {_ident(name)})
+            WHERE gap <= {DUPLICATE_WINDOW_DAYS}
+        """).fetchone()[0]:
+            continue
+        cursor = con.execute(f"""
+            SELECT * FROM (
+                SELECT record_id, event_date, {place}, nationality, persons, __file, __row,
+                       lag(event_date) OVER w AS p_date, lag(record_id) OVER w AS p_id,
+                       lag(__file) OVER w AS p_file, lag(__row) OVER w AS p_row
+                FROM {_ident(name)}
+                WINDOW w AS (PARTITION BY {keys} ORDER BY event_date, __file, __row))
+            WHERE event_date - p_date <= {DUPLICATE_WINDOW_DAYS}
+        """)
+        names = [d[0] for d in cursor.description]
+        findings += [duplicate_finding(name, place, dict(zip(names, r, strict=True)))
+                     for r in cursor.fetchall()]
+    return findings
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def _run_duckdb(raw_dir: Path, as_of: dt.date, files: dict[str, list[_File]], db: Path,
+                out_dir: Path | None, progress: Callable[[str], None]) -> Outcome:
+    from toolkit import warehouse
+
+    contracts = load_contracts()
+    spill = Path(tempfile.mkdtemp(prefix=".duckdb-spill-", dir=db.parent))
+    con = duckdb.connect(str(db))
+    try:
+        con.execute(f"SET memory_limit = {_q(MEMORY_LIMIT)}")
+        con.execute(f"SET temp_directory = {_q(str(spill))}")
+        con.execute(warehouse.iso3_type_ddl())
+        file_rows: dict[str, list[tuple[str, int]]] = {}
+        for name in ALL_DATASETS:
+            progress(f"reading and checking {name}")
+            con.execute(warehouse.table_ddl(contracts[name]))
+            per_file = _load_files(con, contracts[name], files[name], as_of)
+            file_rows[name] = list(per_file.items())
+        progress("checking references")
+        _cross_checks(con, contracts)
+        report = Report()
+        report.extend(_possible_duplicates(con))
+        progress("reconciling stock and flow")
+        report.extend(check_stock_flow_in(con))
+        outcome = Outcome(report, as_of, "duckdb",
+                          {n: sum(r for _, r in fs) for n, fs in file_rows.items()},
+                          {n: [d for d, _ in fs] for n, fs in file_rows.items()})
+        if out_dir is not None:
+            progress("writing the warehouse")
+            digests = {f.display: f.scan.result()[1] for fs in files.values() for f in fs}
+            warehouse.finish(con, report, as_of, file_rows, raw_dir, digests)
+            con.execute("CHECKPOINT")
+    finally:
+        con.close()
+        shutil.rmtree(spill, ignore_errors=True)
+    return outcome
+
+
+def _run_polars(raw_dir: Path, as_of: dt.date, encoding: str | None, out_dir: Path | None,
+                progress: Callable[[str], None], handed_over: str | None) -> Outcome:
+    from toolkit.validate import validate
+    from toolkit.warehouse import write_warehouse
+
+    result = validate(raw_dir, as_of, encoding, progress)
+    outcome = Outcome(result.report, as_of, "polars",
+                      {n: t.height for n, t in result.tables.items()}, result.files,
+                      handed_over)
+    if out_dir is not None and result.report.exit_code == 0:
+        progress("writing the warehouse")
+        outcome.warehouse = write_warehouse(result, raw_dir, out_dir)
+    return outcome
+
+
+def validate_and_load(raw_dir: Path, as_of: dt.date, encoding: str | None = None, *,
+                      out_dir: Path | None = None, engine: str = "auto",
+                      progress: Callable[[str], None] | None = None) -> Outcome:
+    """Validate the raw returns; with ``out_dir``, load ``<out_dir>/warehouse.duckdb`` if valid.
+
+    The warehouse is written under a temporary name and renamed over the old one only when the
+    data is valid, so an invalid return or a crash leaves the previous warehouse as it was.
+    Raises ValueError for an unknown ``engine`` or an ``encoding`` that names no text encoding.
+    """
+    from toolkit.layout import check_encoding
+
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
+    check_encoding(encoding)
+    step = progress or (lambda _: None)
+    raw_dir = Path(raw_dir)
+    use_duckdb = engine == "duckdb" or (
+        engine == "auto" and raw_csv_bytes(raw_dir) >= AUTO_MIN_BYTES)
+    handed_over = None
+    if use_duckdb:
+        try:
+            return _try_duckdb(raw_dir, as_of, encoding, out_dir, step)
+        except NeedsPolars as exc:
+            handed_over = str(exc)
+            step(f"checking closely ({handed_over})")
+    return _run_polars(raw_dir, as_of, encoding, out_dir, step, handed_over)
+
+
+def _try_duckdb(raw_dir: Path, as_of: dt.date, encoding: str | None, out_dir: Path | None,
+                step: Callable[[str], None]) -> Outcome:
+    from toolkit.warehouse import WAREHOUSE, temp_path
+
+    step("looking at the files")
+    with ThreadPoolExecutor(1) as pool:
+        try:
+            return _try_with(raw_dir, as_of, plan(raw_dir, pool, encoding), out_dir, step)
+        finally:
+            pool.shutdown(cancel_futures=True)
+
+
+def _try_with(raw_dir: Path, as_of: dt.date, files: dict[str, list[_File]],
+              out_dir: Path | None, step: Callable[[str], None]) -> Outcome:
+    from toolkit.warehouse import WAREHOUSE, temp_path
+
+    scratch = None
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        db = temp_path(out_dir)
+    else:
+        scratch = Path(tempfile.mkdtemp(prefix="toolkit-validate-"))
+        db = scratch / "check.duckdb"
+    try:
+        outcome = _run_duckdb(raw_dir, as_of, files, db, out_dir, step)
+        if out_dir is not None:
+            os.replace(db, out_dir / WAREHOUSE)
+            outcome.warehouse = out_dir / WAREHOUSE
+        return outcome
+    finally:
+        _remove(db)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _remove(db: Path) -> None:
+    for path in (db, db.with_name(db.name + ".wal")):
+        path.unlink(missing_ok=True)

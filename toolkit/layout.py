@@ -1,0 +1,56 @@
+"""Where a dataset's raw files are, and how their columns are named (light to import)."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from pathlib import Path
+
+from toolkit.contracts import Contract
+
+#: Columns every read frame and loaded table carries: the file (as the report names it) and
+#: the row as a person counts it in that file (the header is row 1).
+ROW = "__row"
+FILE = "__file"
+#: The text-editor line a CSV record starts on, where it differs from its row.
+LINE = "__line"
+
+
+def normalise_header(name: str) -> str:
+    """``' Record ID '`` -> ``record_id``: case, spaces and hyphens do not matter."""
+    text = str(name).replace("\ufeff", "").strip().lower()
+    return re.sub(r"[\s\-]+", "_", text)
+
+
+#: Files that operating systems and office programs leave in folders; never returns.
+SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini"})
+
+
+def discover(raw_dir: Path, contract: Contract) -> list[Path]:
+    """The files that make up a dataset, in a stable order.
+
+    Hidden files (``.DS_Store``, ``._x.csv``, ``.~lock.x.csv#``), Excel's ``~$`` lock files
+    and Windows' ``Thumbs.db``/``desktop.ini`` are skipped; folders are not entered.
+    """
+    target = raw_dir / contract.raw_path.rstrip("/")
+    if not contract.is_folder:
+        return [target] if target.is_file() else []
+    if not target.is_dir():
+        return []
+    return sorted(
+        p for p in target.iterdir()
+        if p.is_file() and not p.name.startswith((".", "~$"))
+        and p.name.lower() not in SYSTEM_FILES
+    )
+
+
+def check_encoding(encoding: str | None) -> None:
+    """Raise ValueError, in words for the user, if ``encoding`` names no text encoding."""
+    if encoding is None:
+        return
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        raise ValueError(f"unknown encoding {encoding!r} (try utf-8 or cp949)") from None
+    if not getattr(info, "_is_text_encoding", True):
+        raise ValueError(f"{encoding!r} is not a text encoding (try utf-8 or cp949)")
