@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import tempfile
 from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from conftest import AS_OF, FIXTURES, SHIPPED_RAW
 from test_validate_rules import CASES
 
@@ -291,3 +294,51 @@ def test_validating_only_writes_nothing(synthetic, tmp_path):
 def test_an_unknown_engine_is_refused():
     with pytest.raises(ValueError, match="unknown engine"):
         validate_and_load(SHIPPED_RAW, SHIPPED_AS_OF, engine="spark")
+
+
+# --------------------------------------------------------------------------- reading alike
+
+def _quoted(alphabet: str):
+    return st.text(alphabet=alphabet, max_size=6).map(lambda t: '"' + t.replace('"', '""') + '"')
+
+
+#: Cells as a spreadsheet writes them (quoted or not), with a space outside the quotes, and
+#: noise of quotes, commas, spaces and line ends.
+_CELL = st.one_of(
+    st.text(alphabet="abé", max_size=4), st.text(alphabet="ab é\t", max_size=6),
+    _quoted('ab ,"é'), _quoted('ab ,"\n\r'), _quoted('ab,"').map(" {}".format),
+    _quoted('ab,"').map("{} ".format), st.text(alphabet='ab ,"\n\r\t', max_size=8))
+
+
+@settings(max_examples=600, deadline=None)
+@given(_CELL, _CELL)
+def test_what_duckdb_reads_without_stopping_is_what_the_polars_engine_reads(first, second):
+    """Random quotes, commas, spaces and line ends in a row: wherever the DuckDB engine goes
+    on (its file scan, DuckDB's reader, the row count and its guard on spaces all pass), the
+    Polars engine's reader finds the same cells."""
+    from toolkit.read import read_raw_file
+
+    data = f"x,y\n{first},{second}\n2,z\n".encode()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "f.csv"
+        path.write_bytes(data)
+        try:
+            lines, _ = engine._scan(path, 2)
+        except engine.NeedsPolars:
+            return
+        con = duckdb.connect()
+        try:
+            rows = con.execute(f"SELECT x, y FROM {engine.reader(path, ['x', 'y'])}").fetchall()
+            spaced = con.execute(
+                f"SELECT bool_or(regexp_matches(x, $1) OR regexp_matches(y, $1) OR "
+                f"contains(x, chr(10)) OR contains(y, chr(10))) FROM "
+                f"{engine.reader(path, ['x', 'y'])}", [engine._SPACE_AT_ENDS]).fetchone()[0]
+        except duckdb.Error:
+            return
+        finally:
+            con.close()
+        if len(rows) != lines - 1 or spaced or (None, None) in rows:
+            return  # the engine stops (an empty row breaks the required columns' guard)
+        raw = read_raw_file(path, "detentions", "f.csv", known=["x", "y"])
+    assert not raw.issues
+    assert raw.frame.select("c0", "c1").rows() == rows

@@ -107,41 +107,93 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _scan(path: Path) -> tuple[int, str]:
-    """The lines and SHA-256 of a file whose quotes only open and close cells; else raise.
+def _scan(path: Path, width: int) -> tuple[int, str]:
+    """The lines and SHA-256 of a CSV file that every reader splits alike; else raise.
 
-    Read in blocks (flat memory), with numpy. A quote must touch a comma, a line end, another
-    quote, or the start or end of the file; otherwise (``a "b"``, ``"b" c``, ``x"y``) readers
-    disagree on the cell, and the Polars engine says what it sees. A carriage return must end a
-    line. ``lines - 1`` is the number of records only when no cell spans lines and no line is
-    blank; the row count DuckDB reads is held to it.
+    DuckDB's reader is lenient where the Polars engine's readers are not (a space after a
+    closing quote, a comma at the end of a row), so the file's structure is checked here, in
+    blocks (flat memory) with numpy:
+
+    - every run of quotes opens a cell (after a comma or a line end), is escaped quotes inside
+      one, or closes one (before a comma or a line end): ``a "b"``, ``"b" c``, ``x"y`` and
+      ``"" `` stop here;
+    - every record has exactly ``width - 1`` commas outside quotes (blank lines, rows too wide
+      or too short, a trailing comma stop here);
+    - a carriage return only ends a line.
+
+    ``lines - 1`` is the number of records when no cell spans lines; the number of rows DuckDB
+    reads is held to it.
     """
     import numpy as np
 
-    newlines, last = 0, b""
     digest = hashlib.sha256()
+    newlines, last = 0, b""
+    inside = 0  # whether the file is inside a quoted cell at the start of the block
+    pending = 0  # commas of the record that the previous block left open
+    before_block = 10  # the byte before the block; before the file, as after a line end
     with path.open("rb") as fh:
         while block := fh.read(_CHUNK):
-            block += fh.readline()  # blocks end at a line end: no quote spans two
+            block += fh.readline()  # blocks end at a line end (or inside a quoted cell)
             digest.update(block)
             last = block[-1:]
             data = np.frombuffer(block, dtype=np.uint8)
             n = data.size
-            newlines += int(np.count_nonzero(data == 10))
+            ends = np.flatnonzero(data == 10)
+            newlines += ends.size
+            commas = np.flatnonzero(data == 44)
             quotes = np.flatnonzero(data == 34)
             if quotes.size:
-                # Outside the block is a line end (or the start or end of the file).
-                before = np.where(quotes > 0, data[quotes - 1], 10)
-                after = np.where(quotes + 1 < n, data[np.minimum(quotes + 1, n - 1)], 10)
-                fine = ((before == 44) | (before == 10) | (before == 34) | (after == 44)
-                        | (after == 13) | (after == 10) | (after == 34))
-                if not fine.all():
-                    raise NeedsPolars(f"{path.name}: a quote inside a cell")
-            returns = np.flatnonzero(data == 13) if b"\r" in block else quotes[:0]
-            if returns.size and not (
-                    (returns + 1 < n) & (data[np.minimum(returns + 1, n - 1)] == 10)).all():
-                raise NeedsPolars(f"{path.name}: a carriage return that does not end a line")
+                _check_quote_runs(path, data, quotes, before_block, inside)
+                # A comma or line end is outside quotes when an even number of quotes (or an
+                # odd one, if the block starts inside a cell) come before it.
+                ends = ends[(np.searchsorted(quotes, ends) + inside) % 2 == 0]
+                commas = commas[(np.searchsorted(quotes, commas) + inside) % 2 == 0]
+            elif inside:
+                ends, commas = ends[:0], commas[:0]
+            inside = (inside + quotes.size) % 2
+            counts = np.diff(np.searchsorted(commas, ends), prepend=0)
+            if counts.size:
+                counts[0] += pending
+                if (counts != width - 1).any():
+                    raise NeedsPolars(f"{path.name}: a row with more or fewer cells than the "
+                                      "header, or a blank line")
+                pending = commas.size - int(np.searchsorted(commas, ends[-1]))
+            else:
+                pending += commas.size
+            if b"\r" in block:
+                returns = np.flatnonzero(data == 13)
+                if not ((returns + 1 < n) & (data[np.minimum(returns + 1, n - 1)] == 10)).all():
+                    raise NeedsPolars(f"{path.name}: a carriage return that does not end a line")
+            before_block = int(data[-1])
+    if inside:
+        raise NeedsPolars(f"{path.name}: a quote left open")
+    if last not in (b"\n", b"") and pending != width - 1:
+        raise NeedsPolars(f"{path.name}: a last row with more or fewer cells than the header")
     return newlines + (last not in (b"\n", b"")), digest.hexdigest()
+
+
+def _check_quote_runs(path: Path, data, quotes, before_block: int, inside: int) -> None:
+    """Raise unless every run of quotes opens, escapes or closes a cell (see :func:`_scan`).
+
+    Whether a run is inside a quoted cell follows from the number of quotes before it. Outside
+    one, a run must open a cell (right after a comma or a line end); the quotes after the
+    opening one, or all of a run inside a cell, are escaped pairs, and an odd one out closes
+    the cell, which must then end (a comma or a line end follows).
+    """
+    import numpy as np
+
+    n = data.size
+    first = np.r_[True, np.diff(quotes) != 1]
+    start, end = quotes[first], quotes[np.r_[first[1:], True]]
+    length = end - start + 1
+    within = (np.flatnonzero(first) + inside) % 2 == 1
+    before = np.where(start > 0, data[np.maximum(start - 1, 0)], before_block)
+    after = np.where(end + 1 < n, data[np.minimum(end + 1, n - 1)], 10)
+    opens = ~within & ((before == 44) | (before == 10))
+    closes = (length - opens) % 2 == 1
+    stray = ~within & ~opens  # a quote in an unquoted cell, or after a space: readers differ
+    if (stray | (closes & ~((after == 44) | (after == 13) | (after == 10)))).any():
+        raise NeedsPolars(f"{path.name}: a quote inside a cell")
 
 
 def _header(path: Path, contract: Contract) -> list[str]:
@@ -186,7 +238,8 @@ def plan(raw_dir: Path, pool: ThreadPoolExecutor, encoding: str | None = None
             if refused or path.suffix.lower() != ".csv":
                 raise NeedsPolars(f"{display}: not a plain CSV file")
             header = _header(path, contract)
-            files[name].append(_File(path, display, header, pool.submit(_scan, path)))
+            files[name].append(_File(path, display, header,
+                                      pool.submit(_scan, path, len(header))))
     return files
 
 
@@ -221,7 +274,8 @@ def _text_guard(col, text: str) -> list[str]:
     return out
 
 
-def _select(contract: Contract, header: list[str], as_of: dt.date, display: str) -> str:
+def _select(contract: Contract, path: Path, header: list[str], as_of: dt.date,
+            display: str) -> str:
     """The one pass over a file: typed columns, ``__file``, and ``__row`` that guards the rules.
 
     ``__row`` is 0 here when every condition holds (the real row numbers are set after the
@@ -264,14 +318,19 @@ def _select(contract: Contract, header: list[str], as_of: dt.date, display: str)
         cols = [_ident(c) for c in rule.columns]
         total = " + ".join(f"CAST({c} AS DOUBLE)" for c in cols)
         ok.append(f"coalesce({total} <= CAST(persons AS DOUBLE), TRUE)")
-    columns = ", ".join(f"{_q(h)}: 'VARCHAR'" for h in header)
     return (
         f"SELECT {', '.join(outer)}, {_q(display)}, "
         f"CASE WHEN {' AND '.join(ok)} THEN 0 ELSE error({_q(_STOP)}) END "
-        f"FROM (SELECT {', '.join(inner)} FROM read_csv({{path}}, columns = {{{columns}}}, "
-        "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
-        "strict_mode = true, null_padding = false, encoding = 'utf-8'))"
+        f"FROM (SELECT {', '.join(inner)} FROM {reader(path, header)})"
     )
+
+
+def reader(path: Path, header: list[str]) -> str:
+    """DuckDB's ``read_csv`` of a file as the engine reads it: every cell as text or NULL."""
+    columns = ", ".join(f"{_q(h)}: 'VARCHAR'" for h in header)
+    return (f"read_csv({_q(str(path))}, columns = {{{columns}}}, header = true, "
+            "auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
+            "strict_mode = true, null_padding = false, encoding = 'utf-8')")
 
 
 def _load_files(con: duckdb.DuckDBPyConnection, contract: Contract, files: list[_File],
@@ -280,7 +339,7 @@ def _load_files(con: duckdb.DuckDBPyConnection, contract: Contract, files: list[
     rows: dict[str, int] = {}
     start = 0
     for f in files:
-        sql = _select(contract, f.header, as_of, f.display).replace("{path}", _q(str(f.path)))
+        sql = _select(contract, f.path, f.header, as_of, f.display)
         try:
             inserted = con.execute(f"INSERT INTO {name} {sql}").fetchone()[0]
         except duckdb.Error as exc:
