@@ -152,8 +152,11 @@ def synthetic_folder(rows: int, seed: int, as_of: dt.date, fresh: bool) -> tuple
     return folder, sample
 
 
-def measure_synthetic(raw: Path, as_of: dt.date, repeat: int, cap: int, log) -> dict:
+def measure_synthetic(raw: Path, as_of: dt.date, repeat: int, cap: int, log,
+                      polars: bool = False) -> dict:
     samples: dict[str, list[dict]] = {"duckdb_all": [], "duckdb_detentions": [], "toolkit": []}
+    if polars:
+        samples["toolkit_polars"] = []
     for i in range(repeat):
         # Interleaved, so that drift of the machine touches every figure alike.
         db = scratch("duckdb") / "baseline.duckdb"
@@ -174,9 +177,16 @@ def measure_synthetic(raw: Path, as_of: dt.date, repeat: int, cap: int, log) -> 
         if "killed" in s:
             log(f"  run {i + 1}: toolkit killed after {s['wall_s']:.2f} s: {s['killed']}")
             break
+        handed = f", handed over: {s['handed_over']}" if s.get("handed_over") else ""
         log(f"  run {i + 1}: toolkit {s['wall_s']:.2f} s, {s['peak_bytes'] / MIB:.0f} MiB "
-            f"({s.get('engine')} engine{', handed over: ' + s['handed_over'] if s.get('handed_over') else ''}"
-            f"; {s.get('summary', '')})")
+            f"({s.get('engine')} engine{handed}; {s.get('summary', '')})")
+        if polars:
+            out = scratch("toolkit")
+            samples["toolkit_polars"].append(s := run_measured(
+                step("toolkit", str(raw), str(out), as_of.isoformat(), "polars"), cap=cap))
+            fail_on_error("toolkit validate + load (polars engine)", s)
+            log(f"  run {i + 1}: toolkit, polars engine {s['wall_s']:.2f} s, "
+                f"{s['peak_bytes'] / MIB:.0f} MiB")
     shutil.rmtree(BENCH / "tmp", ignore_errors=True)
     return {"samples": samples, "best": {k: best(v) for k, v in samples.items()}}
 
@@ -310,6 +320,12 @@ def summarise(rows_n: int, synthetic: dict | None, shipped: dict | None) -> list
         if rows_n >= 10_000_000:
             out.append(absolute_row(f"{label}: validate+load peak RSS", tk["peak_bytes"],
                                     TARGET_PEAK_10M, "MiB"))
+        if "toolkit_polars" in b:
+            pl = b["toolkit_polars"]
+            out.append(ratio_row(f"{label}, Polars engine only: wall", pl["wall_s"],
+                                 base["wall_s"], TARGET_TIME_RATIO, "s"))
+            out.append(ratio_row(f"{label}, Polars engine only: peak RSS", pl["peak_bytes"],
+                                 base["peak_bytes"], TARGET_MEMORY_RATIO, "MiB"))
     if shipped:
         b = shipped["best"]
         if "build_cold" in b:
@@ -341,6 +357,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="regenerate the synthetic data even if .bench/ holds it")
     parser.add_argument("--no-synthetic", action="store_true", help="skip the synthetic figures")
     parser.add_argument("--no-shipped", action="store_true", help="skip the shipped-data figures")
+    parser.add_argument("--polars", action="store_true",
+                        help="also time the Polars engine alone (--engine polars), for comparison")
     parser.add_argument("--memory-cap", type=float, default=16.0, metavar="GIB",
                         help="kill the toolkit's run above this RSS (default 16 GiB)")
     parser.add_argument("--keep-data", action="store_true",
@@ -362,7 +380,8 @@ def main(argv: list[str] | None = None) -> int:
         results["synth"] = gen
         log(f"  {raw}: {gen['wall_s']:.1f} s, {gen['peak_bytes'] / MIB:.0f} MiB peak")
         log("measuring validate + load against DuckDB read_csv")
-        synthetic = measure_synthetic(raw, as_of, args.repeat, int(args.memory_cap * GIB), log)
+        synthetic = measure_synthetic(raw, as_of, args.repeat, int(args.memory_cap * GIB), log,
+                                      polars=args.polars)
         results["synthetic"] = synthetic
         if not args.keep_data:
             shutil.rmtree(raw, ignore_errors=True)

@@ -124,12 +124,35 @@ def module(*args: str) -> subprocess.CompletedProcess:
      "--as-of '14/10/2025' is not a date in the form YYYY-MM-DD"),
     (["validate", "--raw", "tests/fixtures/raw/valid", "--encoding", "klingon"],
      "unknown encoding 'klingon' (try utf-8 or cp949)"),
+    (["validate", "--raw", "tests/fixtures/raw/valid", "--engine", "spark"],
+     "--engine 'spark': use one of auto, duckdb, polars"),
+    (["load", "--raw", "tests/fixtures/raw/valid", "--out", "/nonexistent/x", "--engine", "x"],
+     "--engine 'x': use one of auto, duckdb, polars"),
 ])
 def test_misuse_exits_2_with_one_line_and_no_traceback(args, message):
     done = module(*args)
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "polars"])
+def test_each_engine_prints_the_same_report(engine, make_raw):
+    raw = str(negative_persons(make_raw))
+    assert run("--raw", raw, *AS_OF, "--engine", engine).stdout == \
+        run("--raw", raw, *AS_OF).stdout
+    valid = run("--raw", str(make_raw("valid")), *AS_OF, "--engine", engine)
+    assert (valid.exit_code, valid.stdout) == (0, "The data is valid: 0 errors, 0 warnings.\n")
+
+
+def test_load_with_the_duckdb_engine_writes_the_warehouse(make_raw, tmp_path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["load", "--raw", str(make_raw()), "--out", str(out),
+                                      *AS_OF, "--engine", "duckdb"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Loaded sources 2, detentions 2, repatriations 1, "
+                                    "fatalities 1 rows into ")
+    assert (out / "warehouse.duckdb").is_file()
 
 
 def test_the_shipped_data_validates_from_the_command_line():

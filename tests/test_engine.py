@@ -16,9 +16,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import AS_OF, FIXTURES, SHIPPED_RAW
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from conftest import AS_OF, FIXTURES, SHIPPED_RAW
 from test_validate_rules import CASES
 
 from toolkit import engine

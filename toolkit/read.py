@@ -25,7 +25,6 @@ from pathlib import Path
 
 import polars as pl
 
-from toolkit.contracts import Contract
 from toolkit.errors import Finding
 from toolkit.layout import (  # noqa: F401  (part of this module's interface)
     FILE,

@@ -33,11 +33,23 @@ from pandera.config import ValidationDepth, config_context
 
 from toolkit.contracts import (
     ALL_DATASETS,
-    UNSPECIFIED_NATIONALITY,
     Contract,
     load_contracts,
 )
 from toolkit.errors import Finding, Report, shorten
+from toolkit.read import (
+    FILE,
+    LINE,
+    ROW,
+    SUPPORTED,
+    RawFile,
+    UnreadableFile,
+    check_encoding,
+    discover,
+    normalise_header,
+    read_raw_file,
+    unreadable,
+)
 from toolkit.rules import (  # noqa: F401  (re-exported: the rules' constants live there)
     CONTROL_PATTERN,
     DUPLICATE_WINDOW_DAYS,
@@ -51,19 +63,6 @@ from toolkit.rules import (  # noqa: F401  (re-exported: the rules' constants li
     duplicate_finding,
     file_refusal,
     iso3_codes,
-)
-from toolkit.read import (
-    FILE,
-    LINE,
-    ROW,
-    SUPPORTED,
-    RawFile,
-    UnreadableFile,
-    check_encoding,
-    discover,
-    normalise_header,
-    read_raw_file,
-    unreadable,
 )
 
 IDX = "__idx"

@@ -7,11 +7,10 @@ a failed or killed load leaves the previous warehouse intact.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 from pathlib import Path
-
-import datetime as dt
 from typing import TYPE_CHECKING
 
 import duckdb
