@@ -97,6 +97,21 @@ def test_the_shipped_data_with_its_warnings_is_the_same_in_both_engines(tmp_path
     assert duck.engine in ("duckdb", "polars")
 
 
+def test_a_release_is_byte_identical_whichever_engine_loaded_the_warehouse(tmp_path):
+    from toolkit.build import build
+
+    releases = {}
+    for name in ("polars", "duckdb"):
+        result = build(SHIPPED_RAW, tmp_path / name, as_of=SHIPPED_AS_OF, bulletin=False,
+                       engine=name)
+        releases[name] = {p.relative_to(result.release_dir).as_posix(): p.read_bytes()
+                          for p in sorted(result.release_dir.rglob("*")) if p.is_file()}
+    assert releases["polars"].keys() == releases["duckdb"].keys()
+    assert len(releases["polars"]) > 20
+    for path, content in releases["polars"].items():
+        assert releases["duckdb"][path] == content, path
+
+
 # --------------------------------------------------------------------------- synthetic data
 
 
