@@ -3,6 +3,7 @@
     python bench/run.py --rows 1000000 --repeat 1 --keep-data --no-shipped   # makes the data
     python bench/profile.py .bench/data-1000000-1-2025-12-31
     python bench/profile.py DIR --pyinstrument .bench/profile.html   # plus a call tree
+    python bench/profile.py DIR --engine duckdb    # the DuckDB engine, statement by statement
 
 It wraps the stage functions of ``toolkit.read``, ``toolkit.validate`` and ``toolkit.reconcile``
 and every SQL statement ``toolkit.warehouse`` sends to DuckDB, and prints, per phase: calls,
@@ -102,7 +103,7 @@ class _Connection:
         return getattr(self._con, name)
 
     def _timed(self, method: str, sql: str, *args):
-        head = " ".join(str(sql).split()[:3])
+        head = " ".join(str(sql).split()[:5])[:60]
         self._phases.enter(f"sql: {head}")
         try:
             return getattr(self._con, method)(sql, *args)
@@ -178,11 +179,33 @@ def instrument(phases: Phases) -> None:
     warehouse.duckdb = _DuckDB(duckdb, phases)
 
 
+#: The DuckDB engine's stages (it runs in this thread, apart from the file scans).
+ENGINE_PHASES = ("plan", "_load_files", "_cross_checks", "_possible_duplicates",
+                 "check_stock_flow_in")
+
+
+def run_duckdb_engine(args, phases: Phases):
+    import duckdb
+
+    from toolkit import engine, warehouse
+
+    for name in ENGINE_PHASES:
+        phases.wrap(engine, name, None)
+    engine.duckdb = warehouse.duckdb = _DuckDB(duckdb, phases)
+    outcome = engine.validate_and_load(args.raw, dt.date.fromisoformat(args.as_of),
+                                       out_dir=args.out, engine="duckdb")
+    if outcome.handed_over:
+        print(f"the DuckDB engine handed over to Polars: {outcome.handed_over}")
+    return outcome
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("raw", type=Path, help="raw data folder (e.g. from toolkit.synth)")
     parser.add_argument("--as-of", default="2025-12-31")
     parser.add_argument("--out", type=Path, default=Path(".bench/profile-out"))
+    parser.add_argument("--engine", choices=("polars", "duckdb"), default="polars",
+                        help="which engine to profile (default: polars, the stages below)")
     parser.add_argument("--pyinstrument", type=Path, metavar="FILE.html",
                         help="also record a pyinstrument call tree (pip install pyinstrument)")
     args = parser.parse_args(argv)
@@ -190,18 +213,23 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     phases = Phases()
     phases.enter("import toolkit")
-    from toolkit import validate as validate_module
-    from toolkit import warehouse
+    if args.engine == "polars":
+        from toolkit import validate as validate_module
+        from toolkit import warehouse
     phases.exit()
-    instrument(phases)
+    if args.engine == "polars":
+        instrument(phases)
     profiler = None
     if args.pyinstrument:
         from pyinstrument import Profiler
 
         profiler = Profiler(interval=0.002)
         profiler.start()
-    result = validate_module.validate(args.raw, dt.date.fromisoformat(args.as_of))
-    warehouse.write_warehouse(result, args.raw, args.out)
+    if args.engine == "duckdb":
+        result = run_duckdb_engine(args, phases)
+    else:
+        result = validate_module.validate(args.raw, dt.date.fromisoformat(args.as_of))
+        warehouse.write_warehouse(result, args.raw, args.out)
     if profiler:
         profiler.stop()
         args.pyinstrument.parent.mkdir(parents=True, exist_ok=True)
