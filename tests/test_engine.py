@@ -151,6 +151,26 @@ def test_clean_synthetic_data_is_checked_and_loaded_by_duckdb(synthetic, tmp_pat
                          "fatalities": 30}
 
 
+def test_several_files_a_dataset_are_numbered_file_by_file(tmp_path, monkeypatch):
+    """Four detention files (one with its columns in another order) and two repatriation files:
+    rows are numbered within each file, as the Polars engine numbers them."""
+    import toolkit.synth
+
+    monkeypatch.setattr(toolkit.synth, "CHUNK_ROWS", 800)
+    raw = tmp_path / "raw"
+    write_synthetic(raw, 3000, seed=11)
+    assert len(list((raw / "detentions").glob("*.csv"))) == 4
+    third = sorted((raw / "detentions").glob("*.csv"))[2]
+    third.write_text(_reorder(third.read_text(encoding="utf-8")), encoding="utf-8")
+    polars, duck = both(raw, tmp_path / "out", SYN_AS_OF)
+    assert duck.engine == "duckdb" and duck.handed_over is None
+    con = duckdb.connect(str(duck.warehouse), read_only=True)
+    rows = con.execute("SELECT __file, min(__row), max(__row), count(*) FROM detentions "
+                       "GROUP BY 1 ORDER BY 1").fetchall()
+    con.close()
+    assert [r[1:] for r in rows] == [(2, 751, 750)] * 4  # 3,000 rows in 4 equal files
+
+
 def _copy_event(text: str, row: int, new_id: str, days: int) -> str:
     """Append a copy of the record on ``row`` with a new id, ``days`` later."""
     lines = text.rstrip("\n").split("\n")
