@@ -61,8 +61,7 @@ def both(raw: Path, out: Path, as_of: dt.date = AS_OF):
     assert duck.report.exit_code == polars.report.exit_code
     assert tables(duck.warehouse) == tables(polars.warehouse)
     if polars.report.exit_code:
-        # Invalid data: the DuckDB engine stopped, and nothing was written by either.
-        assert duck.engine == "polars" and duck.handed_over
+        # Invalid data: nothing was written by either engine.
         assert duck.warehouse is None and not (out / "duckdb" / "warehouse.duckdb").exists()
     leftovers = [p.name for p in (out / "duckdb").glob(".*")] if (out / "duckdb").exists() \
         else []
@@ -281,10 +280,17 @@ def _reorder(text: str) -> str:
     return out.getvalue()
 
 
+#: Planted cases the DuckDB engine cannot read exactly alike, so the Polars engine reads them;
+#: every other case (errors of rules, odd values) the DuckDB engine finds and has worded itself.
+READ_BY_POLARS = {"space before a quoted cell: a ragged row", "a multi-line note (valid)",
+                  "a blank line (valid)", "a byte-order mark (valid)", "an extra column"}
+
+
 @pytest.mark.parametrize("name", sorted(PLANTED))
 def test_a_planted_problem_gives_the_same_report_in_both_engines(name, synthetic, tmp_path):
     raw = edited(synthetic, tmp_path, "detentions", PLANTED[name])
     polars, duck = both(raw, tmp_path / "out", SYN_AS_OF)
+    assert duck.engine == ("polars" if name in READ_BY_POLARS else "duckdb"), duck.handed_over
     if "(valid)" in name:
         assert polars.report.exit_code == 0, polars.report.summary()
     else:

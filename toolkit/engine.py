@@ -287,13 +287,9 @@ def _text_guard(col, text: str) -> list[str]:
     return out
 
 
-def _select(contract: Contract, path: Path, header: list[str], as_of: dt.date,
-            display: str) -> str:
-    """The one pass over a file: typed columns, ``__file``, and ``__row`` that guards the rules.
-
-    ``__row`` is 0 here when every condition holds (the real row numbers are set after the
-    insert) and stops the statement otherwise.
-    """
+def _parts(contract: Contract, as_of: dt.date) -> tuple[list[str], list[str], str]:
+    """From the contract: the reader's columns as text and typed (``inner``), the typed
+    columns (``outer``) and the guard: SQL that is TRUE when a row breaks no row rule."""
     inner, outer, ok = [], [], []
     for col in contract.columns:
         text, value = _ident("t:" + col.name), _ident(col.name)
@@ -331,11 +327,38 @@ def _select(contract: Contract, path: Path, header: list[str], as_of: dt.date,
         cols = [_ident(c) for c in rule.columns]
         total = " + ".join(f"CAST({c} AS DOUBLE)" for c in cols)
         ok.append(f"coalesce({total} <= CAST(persons AS DOUBLE), TRUE)")
+    return inner, outer, " AND ".join(ok)
+
+
+def _select(contract: Contract, path: Path, header: list[str], as_of: dt.date,
+            display: str) -> str:
+    """The one pass over a file: typed columns, ``__file``, and ``__row`` that guards the rules.
+
+    ``__row`` is 0 here when every condition holds (the real row numbers are set after the
+    insert) and stops the statement otherwise.
+    """
+    inner, outer, ok = _parts(contract, as_of)
     return (
         f"SELECT {', '.join(outer)}, {_q(display)}, "
-        f"CASE WHEN {' AND '.join(ok)} THEN 0 ELSE error({_q(_STOP)}) END "
+        f"CASE WHEN {ok} THEN 0 ELSE error({_q(_STOP)}) END "
         f"FROM (SELECT {', '.join(inner)} FROM {reader(path, header)})"
     )
+
+
+def _flagging_select(contract: Contract, path: Path, header: list[str], as_of: dt.date,
+                     display: str) -> str:
+    """The same pass for :mod:`toolkit.locate`: every cell as read, and ``__suspect`` where
+    the guard of :func:`_select` would stop."""
+    inner, _, ok = _parts(contract, as_of)
+    text = [_ident(("t:" if c.type in ("date", "integer") else "") + c.name)
+            for c in contract.columns]
+    return (
+        f"SELECT {', '.join(text)}, {_q(display)}, 0, NOT coalesce({ok}, FALSE) "
+        f"FROM (SELECT {', '.join(inner)} FROM {reader(path, header)})"
+    )
+
+
+
 
 
 def reader(path: Path, header: list[str]) -> str:
@@ -346,17 +369,24 @@ def reader(path: Path, header: list[str]) -> str:
             "strict_mode = true, null_padding = false, encoding = 'utf-8')")
 
 
+class _RowsToWord(Exception):
+    """Some row breaks a rule: :mod:`toolkit.locate` finds which, and the Polars engine's
+    stages word them."""
+
+
 def _load_files(con: duckdb.DuckDBPyConnection, contract: Contract, files: list[_File],
-                as_of: dt.date) -> dict[str, int]:
-    name = _ident(contract.name)
+                as_of: dt.date, table: str | None = None, select=None) -> dict[str, int]:
+    name = _ident(table or contract.name)
     rows: dict[str, int] = {}
     start = 0
     for f in files:
-        sql = _select(contract, f.path, f.header, as_of, f.display)
+        sql = (select or _select)(contract, f.path, f.header, as_of, f.display)
         try:
             inserted = con.execute(f"INSERT INTO {name} {sql}").fetchone()[0]
         except (duckdb.InvalidInputException, duckdb.ConversionException,
                 duckdb.ConstraintException) as exc:  # the data; I/O and memory errors go up
+            if _STOP in str(exc):
+                raise _RowsToWord(f"{f.display}: a row breaks a rule") from None
             first = str(exc).splitlines()[0][:200]
             raise NeedsPolars(f"{f.display}: {first}") from None
         lines, _ = f.scan.result()
@@ -370,16 +400,16 @@ def _load_files(con: duckdb.DuckDBPyConnection, contract: Contract, files: list[
 
 
 def _cross_checks(con: duckdb.DuckDBPyConnection, contracts: dict[str, Contract]) -> None:
-    """The error rules across rows and datasets; any failure hands over to the Polars engine."""
+    """The error rules across rows and datasets; a failure goes to :mod:`toolkit.locate`."""
     for name in ALL_DATASETS:
         key = _ident(contracts[name].primary_key)
         if con.execute(f"SELECT count(*) FROM (SELECT {key} FROM {_ident(name)} GROUP BY ALL "
                        "HAVING count(*) > 1)").fetchone()[0]:
-            raise NeedsPolars(f"a {name} identifier used more than once")
+            raise _RowsToWord(f"a {name} identifier used more than once")
     for name in EVENT_DATASETS:
         if con.execute(f"SELECT count(*) FROM {_ident(name)} WHERE source_id IS NOT NULL "
                        "AND source_id NOT IN (SELECT source_id FROM sources)").fetchone()[0]:
-            raise NeedsPolars(f"a {name} source_id not in the sources")
+            raise _RowsToWord(f"a {name} source_id not in the sources")
     bad_links = con.execute("""
         WITH links AS (
             SELECT event_date, trim(unnest(string_split(detention_ids, ';'))) AS det
@@ -388,7 +418,7 @@ def _cross_checks(con: duckdb.DuckDBPyConnection, contracts: dict[str, Contract]
         WHERE l.det <> '' AND (d.record_id IS NULL OR d.event_date > l.event_date)
     """).fetchone()[0]
     if bad_links:
-        raise NeedsPolars("a detention_ids entry that is unknown or dated later")
+        raise _RowsToWord("a detention_ids entry that is unknown or dated later")
 
 
 def _possible_duplicates(con: duckdb.DuckDBPyConnection) -> list[Finding]:
@@ -398,12 +428,14 @@ def _possible_duplicates(con: duckdb.DuckDBPyConnection) -> list[Finding]:
     for name in EVENT_DATASETS:
         place = "from_country" if name == "repatriations" else "country"
         keys = f"persons, {place}, nationality"
+        present = f"persons IS NOT NULL AND {place} IS NOT NULL AND nationality IS NOT NULL " \
+                  "AND event_date IS NOT NULL"
         # First whether there is any such pair at all (one lag, no tie order): usually not.
         if not con.execute(f"""
             SELECT count(*) FROM (
                 SELECT event_date - lag(event_date) OVER (
                     PARTITION BY {keys} ORDER BY event_date) AS gap
-                FROM {_ident(name)})
+                FROM {_ident(name)} WHERE {present})
             WHERE gap <= {DUPLICATE_WINDOW_DAYS}
         """).fetchone()[0]:
             continue
@@ -412,7 +444,7 @@ def _possible_duplicates(con: duckdb.DuckDBPyConnection) -> list[Finding]:
                 SELECT record_id, event_date, {place}, nationality, persons, __file, __row,
                        lag(event_date) OVER w AS p_date, lag(record_id) OVER w AS p_id,
                        lag(__file) OVER w AS p_file, lag(__row) OVER w AS p_row
-                FROM {_ident(name)}
+                FROM {_ident(name)} WHERE {present}
                 WINDOW w AS (PARTITION BY {keys} ORDER BY event_date, __file, __row))
             WHERE event_date - p_date <= {DUPLICATE_WINDOW_DAYS}
         """)
@@ -436,22 +468,20 @@ def _run_duckdb(raw_dir: Path, as_of: dt.date, files: dict[str, list[_File]], db
         con.execute(f"SET memory_limit = {_q(MEMORY_LIMIT)}")
         con.execute(f"SET temp_directory = {_q(str(spill))}")
         con.execute(warehouse.iso3_type_ddl())
-        file_rows: dict[str, list[tuple[str, int]]] = {}
-        for name in ALL_DATASETS:
-            progress(f"reading and checking {name}")
-            con.execute(warehouse.table_ddl(contracts[name]))
-            per_file = _load_files(con, contracts[name], files[name], as_of)
-            file_rows[name] = list(per_file.items())
-        progress("checking references")
-        _cross_checks(con, contracts)
-        report = Report()
-        report.extend(_possible_duplicates(con))
-        progress("reconciling stock and flow")
-        report.extend(check_stock_flow_in(con))
+        try:
+            report, file_rows = _strict(con, contracts, files, as_of, progress)
+        except _RowsToWord as exc:
+            from toolkit.locate import locate
+
+            progress(f"finding the rows with problems ({exc})")
+            for name in ALL_DATASETS:
+                con.execute(f"DROP TABLE IF EXISTS {_ident(name)}")
+            report, file_rows = locate(con, contracts, files, as_of, out_dir is not None,
+                                       progress)
         outcome = Outcome(report, as_of, "duckdb",
                           {n: sum(r for _, r in fs) for n, fs in file_rows.items()},
                           {n: [d for d, _ in fs] for n, fs in file_rows.items()})
-        if out_dir is not None:
+        if out_dir is not None and report.exit_code == 0:
             progress("writing the warehouse")
             digests = {f.display: f.scan.result()[1] for fs in files.values() for f in fs}
             warehouse.finish(con, report, as_of, file_rows, raw_dir, digests)
@@ -460,6 +490,27 @@ def _run_duckdb(raw_dir: Path, as_of: dt.date, files: dict[str, list[_File]], db
         con.close()
         shutil.rmtree(spill, ignore_errors=True)
     return outcome
+
+
+def _strict(con: duckdb.DuckDBPyConnection, contracts: dict[str, Contract],
+            files: dict[str, list[_File]], as_of: dt.date, progress: Callable[[str], None]
+            ) -> tuple[Report, dict[str, list[tuple[str, int]]]]:
+    """The clean-data pass: load every file guarded, then the rules across rows in SQL."""
+    from toolkit import warehouse
+
+    file_rows: dict[str, list[tuple[str, int]]] = {}
+    for name in ALL_DATASETS:
+        progress(f"reading and checking {name}")
+        con.execute(warehouse.table_ddl(contracts[name]))
+        per_file = _load_files(con, contracts[name], files[name], as_of)
+        file_rows[name] = list(per_file.items())
+    progress("checking references")
+    _cross_checks(con, contracts)
+    report = Report()
+    report.extend(_possible_duplicates(con))
+    progress("reconciling stock and flow")
+    report.extend(check_stock_flow_in(con))
+    return report, file_rows
 
 
 def _run_polars(raw_dir: Path, as_of: dt.date, encoding: str | None, out_dir: Path | None,
@@ -529,7 +580,7 @@ def _try_with(raw_dir: Path, as_of: dt.date, files: dict[str, list[_File]],
         db = scratch / "check.duckdb"
     try:
         outcome = _run_duckdb(raw_dir, as_of, files, db, out_dir, step)
-        if out_dir is not None:
+        if out_dir is not None and outcome.report.exit_code == 0:
             os.replace(db, out_dir / WAREHOUSE)
             outcome.warehouse = out_dir / WAREHOUSE
         return outcome
