@@ -122,16 +122,17 @@ def locate(con: duckdb.DuckDBPyConnection, contracts: dict[str, Contract],
     if load and report.exit_code == 0:
         # The flagged rows were all fine (spaces around values, counts like 3.0): the tables
         # get the values as the Polars engine reads them.
+        # Inside DuckDB (no copy in Python): into a table of another name, then renamed
+        # once the view of the dataset's name is gone.
         for name in ALL_DATASETS:
             contract = contracts[name]
             cols = ", ".join(_ident(c) for c in [*contract.column_names, "__file", "__row"])
-            rows = con.sql(f"SELECT {cols} FROM temp.{_ident(name)} ORDER BY __file, __row"
-                           ).to_arrow_table()
+            loading = f"{name}__loading"
+            con.execute(warehouse.table_ddl(contract, loading))
+            con.execute(f"INSERT INTO main.{_ident(loading)} SELECT {cols} "
+                        f"FROM temp.{_ident(name)} ORDER BY __file, __row")
             con.execute(f"DROP VIEW temp.{_ident(name)}")
-            con.execute(warehouse.table_ddl(contract))
-            con.register("incoming", rows)
-            con.execute(f"INSERT INTO main.{_ident(name)} SELECT * FROM incoming")
-            con.unregister("incoming")
+            con.execute(f"ALTER TABLE main.{_ident(loading)} RENAME TO {_ident(name)}")
         for name in ALL_DATASETS:  # the staging tables are not part of the warehouse
             con.execute(f"DROP TABLE {_stage(name)}")
     return report, file_rows

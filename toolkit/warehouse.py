@@ -36,7 +36,7 @@ def iso3_type_ddl() -> str:
     return f"CREATE TYPE iso3 AS ENUM ({', '.join(_quote(v) for v in sorted(iso3_codes()))})"
 
 
-def table_ddl(contract: Contract) -> str:
+def table_ddl(contract: Contract, table: str | None = None) -> str:
     """``CREATE TABLE`` for a dataset, derived from its contract (needs :func:`iso3_type_ddl`).
 
     The types, NOT NULL and the CHECKs of the contract's rules are declared. The primary key
@@ -66,7 +66,7 @@ def table_ddl(contract: Contract) -> str:
         lines.append(" ".join(parts))
     lines.append('"__file" VARCHAR NOT NULL')
     lines.append('"__row" BIGINT NOT NULL')
-    return f'CREATE TABLE "{contract.name}" (\n  ' + ",\n  ".join(lines) + "\n)"
+    return f'CREATE TABLE "{table or contract.name}" (\n  ' + ",\n  ".join(lines) + "\n)"
 
 
 def file_digest(path: Path) -> str:
