@@ -14,12 +14,14 @@ Two engines check the same contracts:
   loaded tables. Memory stays within DuckDB's ``memory_limit`` (it spills to disk) however many
   rows there are.
 
-The DuckDB engine is optimistic: it only accepts data as clean. Anything else (an error of any
-rule, a file it is not sure it reads exactly as the Polars engine would) stops it, and the
-Polars engine runs instead and words every finding. Its guards are written to be stricter than
-the rules (a false alarm costs time, never a missed error), and the warnings it reports itself
-(possible duplicates, negative stock) are worded by the same functions as the Polars engine's.
-``tests/test_engine.py`` holds the two engines to the same report and the same warehouse.
+The strict pass is optimistic: it only accepts data as clean. Its guards are written to be
+stricter than the rules (a false alarm costs time, never a missed error). When it stops on a
+row, a key used twice or a failing reference, :mod:`toolkit.locate` flags the rows with problems
+and has the Polars engine's own stages word them, without reading the rest into Python. A file
+it is not sure to read exactly as the Polars engine would (a quote inside a cell, a blank line,
+a byte-order mark, ...) hands the whole run over to the Polars engine. The warnings it reports
+itself (possible duplicates, negative stock) are worded by the same functions as the Polars
+engine's. ``tests/test_engine.py`` holds the two engines to the same report and warehouse.
 
 ``auto`` picks the DuckDB engine when the raw CSV files hold at least :data:`AUTO_MIN_BYTES`
 bytes, below which the Polars engine is about as fast.
