@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from toolkit.layout import sha256_file
 from toolkit.periods import Period
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,7 +79,7 @@ def _hash_tree(h: hashlib._Hash, base: Path, rel: str) -> None:
         if "__pycache__" in p.parts or p.suffix == ".pyc" or "_build" in p.parts:
             continue
         h.update(p.relative_to(base).as_posix().encode() + b"\0")
-        h.update(hashlib.sha256(p.read_bytes()).digest())
+        h.update(bytes.fromhex(sha256_file(p)))
 
 
 def inputs_digest(raw_dir: Path, as_of: dt.date, period: Period | None,
@@ -92,7 +93,7 @@ def inputs_digest(raw_dir: Path, as_of: dt.date, period: Period | None,
     h.update(b"raw\0")
     for p in sorted(q for q in raw_dir.rglob("*") if q.is_file()):
         h.update(p.relative_to(raw_dir).as_posix().encode() + b"\0")
-        h.update(hashlib.sha256(p.read_bytes()).digest())
+        h.update(bytes.fromhex(sha256_file(p)))
     return h.hexdigest()
 
 
@@ -109,7 +110,7 @@ def _release_intact(out_dir: Path) -> bool:
         path = out_dir / entry["path"]
         if not path.is_file() or path.stat().st_size != entry["bytes"]:
             return False
-        if hashlib.sha256(path.read_bytes()).hexdigest() != entry["sha256"]:
+        if sha256_file(path) != entry["sha256"]:
             return False
     return True
 

@@ -401,25 +401,43 @@ def _load_files(con: duckdb.DuckDBPyConnection, contract: Contract, files: list[
     return rows
 
 
+def duplicated_keys_sql(contract: Contract) -> str:
+    """The keys of a dataset that more than one row holds."""
+    key = _ident(contract.primary_key)
+    return (f"SELECT {key} FROM {_ident(contract.name)} WHERE {key} IS NOT NULL "
+            "GROUP BY ALL HAVING count(*) > 1")
+
+
+def unknown_source_sql(name: str) -> str:
+    """The rows of an event dataset whose source_id is not in the source register."""
+    return (f"SELECT * FROM {_ident(name)} WHERE source_id IS NOT NULL AND source_id NOT IN "
+            "(SELECT source_id FROM sources WHERE source_id IS NOT NULL)")
+
+
+#: The repatriations (file, row) with a detention id that is unknown, or that some detention of
+#: that id is dated after. A superset of what the Polars engine reports (it judges a
+#: duplicated id by its earliest copy, and strips more kinds of space from an id).
+FAILING_LINKS_SQL = """
+    WITH links AS (
+        SELECT __file, __row, event_date,
+               trim(unnest(string_split(detention_ids, ';'))) AS det
+        FROM repatriations WHERE detention_ids IS NOT NULL)
+    SELECT DISTINCT l.__file, l.__row FROM links l
+    LEFT JOIN detentions d ON d.record_id = l.det
+    WHERE l.det <> '' AND (d.record_id IS NULL OR d.event_date > l.event_date)
+"""
+
+
 def _cross_checks(con: duckdb.DuckDBPyConnection, contracts: dict[str, Contract]) -> None:
     """The error rules across rows and datasets; a failure goes to :mod:`toolkit.locate`."""
     for name in ALL_DATASETS:
-        key = _ident(contracts[name].primary_key)
-        if con.execute(f"SELECT count(*) FROM (SELECT {key} FROM {_ident(name)} GROUP BY ALL "
-                       "HAVING count(*) > 1)").fetchone()[0]:
+        if con.execute(f"SELECT count(*) FROM ({duplicated_keys_sql(contracts[name])})"
+                       ).fetchone()[0]:
             raise _RowsToWord(f"a {name} identifier used more than once")
     for name in EVENT_DATASETS:
-        if con.execute(f"SELECT count(*) FROM {_ident(name)} WHERE source_id IS NOT NULL "
-                       "AND source_id NOT IN (SELECT source_id FROM sources)").fetchone()[0]:
+        if con.execute(f"SELECT count(*) FROM ({unknown_source_sql(name)})").fetchone()[0]:
             raise _RowsToWord(f"a {name} source_id not in the sources")
-    bad_links = con.execute("""
-        WITH links AS (
-            SELECT event_date, trim(unnest(string_split(detention_ids, ';'))) AS det
-            FROM repatriations WHERE detention_ids IS NOT NULL)
-        SELECT count(*) FROM links l LEFT JOIN detentions d ON d.record_id = l.det
-        WHERE l.det <> '' AND (d.record_id IS NULL OR d.event_date > l.event_date)
-    """).fetchone()[0]
-    if bad_links:
+    if con.execute(f"SELECT count(*) FROM ({FAILING_LINKS_SQL})").fetchone()[0]:
         raise _RowsToWord("a detention_ids entry that is unknown or dated later")
 
 
@@ -560,36 +578,32 @@ def validate_and_load(raw_dir: Path, as_of: dt.date, encoding: str | None = None
 
 def _try_duckdb(raw_dir: Path, as_of: dt.date, encoding: str | None, out_dir: Path | None,
                 step: Callable[[str], None]) -> Outcome:
-
-    step("looking at the files")
-    with ThreadPoolExecutor(1) as pool:
-        try:
-            return _try_with(raw_dir, as_of, plan(raw_dir, pool, encoding), out_dir, step)
-        finally:
-            pool.shutdown(cancel_futures=True)
-
-
-def _try_with(raw_dir: Path, as_of: dt.date, files: dict[str, list[_File]],
-              out_dir: Path | None, step: Callable[[str], None]) -> Outcome:
+    """The DuckDB engine, into a temporary database renamed over the warehouse when valid."""
     from toolkit.warehouse import WAREHOUSE, temp_path
 
+    step("looking at the files")
     scratch = None
-    if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        db = temp_path(out_dir)
-    else:
-        scratch = Path(tempfile.mkdtemp(prefix="toolkit-validate-"))
-        db = scratch / "check.duckdb"
-    try:
-        outcome = _run_duckdb(raw_dir, as_of, files, db, out_dir, step)
-        if out_dir is not None and outcome.report.exit_code == 0:
-            os.replace(db, out_dir / WAREHOUSE)
-            outcome.warehouse = out_dir / WAREHOUSE
-        return outcome
-    finally:
-        _remove(db)
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
+    with ThreadPoolExecutor(1) as pool:
+        try:
+            files = plan(raw_dir, pool, encoding)
+            if out_dir is not None:
+                out_dir.mkdir(parents=True, exist_ok=True)
+                db = temp_path(out_dir)
+            else:
+                scratch = Path(tempfile.mkdtemp(prefix="toolkit-validate-"))
+                db = scratch / "check.duckdb"
+            try:
+                outcome = _run_duckdb(raw_dir, as_of, files, db, out_dir, step)
+                if out_dir is not None and outcome.report.exit_code == 0:
+                    os.replace(db, out_dir / WAREHOUSE)
+                    outcome.warehouse = out_dir / WAREHOUSE
+                return outcome
+            finally:
+                _remove(db)
+                if scratch is not None:
+                    shutil.rmtree(scratch, ignore_errors=True)
+        finally:
+            pool.shutdown(cancel_futures=True)
 
 
 def _remove(db: Path) -> None:

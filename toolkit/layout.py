@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import hashlib
 import re
 from pathlib import Path
 
@@ -54,3 +55,12 @@ def check_encoding(encoding: str | None) -> None:
         raise ValueError(f"unknown encoding {encoding!r} (try utf-8 or cp949)") from None
     if not getattr(info, "_is_text_encoding", True):
         raise ValueError(f"{encoding!r} is not a text encoding (try utf-8 or cp949)")
+
+
+def sha256_file(path: Path) -> str:
+    """A file's SHA-256 (hex), read in blocks so a large file is never whole in memory."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

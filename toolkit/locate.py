@@ -24,11 +24,14 @@ import polars as pl
 
 from toolkit.contracts import ALL_DATASETS, EVENT_DATASETS, Contract
 from toolkit.engine import (
+    FAILING_LINKS_SQL,
     _File,
     _flagging_select,
     _ident,
     _load_files,
     _possible_duplicates,
+    duplicated_keys_sql,
+    unknown_source_sql,
 )
 from toolkit.errors import Finding, Report
 from toolkit.layout import FILE, ROW
@@ -107,9 +110,7 @@ def locate(con: duckdb.DuckDBPyConnection, contracts: dict[str, Contract],
         report.extend(_row_rules(con, contracts[name], typed_flagged[name], skips[name], as_of))
     sources = con.sql('SELECT * FROM "sources"').pl()
     for name in EVENT_DATASETS:
-        unknown = con.sql(
-            f"SELECT * FROM {_ident(name)} WHERE source_id IS NOT NULL AND source_id NOT IN "
-            "(SELECT source_id FROM sources WHERE source_id IS NOT NULL)").pl()
+        unknown = con.sql(unknown_source_sql(name)).pl()
         report.extend(check_source_references({"sources": sources, name: unknown}))
     report.extend(_detention_references(con))
     report.extend(_possible_duplicates(con))
@@ -143,10 +144,8 @@ def _row_rules(con: duckdb.DuckDBPyConnection, contract: Contract, flagged: pl.D
     """Pandera's findings on the flagged rows, and on every row whose key is used twice (so
     that a duplicated key lists all its places, as the Polars engine does)."""
     key = _ident(contract.primary_key)
-    twice = con.sql(
-        f"SELECT * FROM {_ident(contract.name)} WHERE {key} IN (SELECT {key} FROM "
-        f"{_ident(contract.name)} WHERE {key} IS NOT NULL GROUP BY ALL HAVING count(*) > 1)"
-    ).pl()
+    twice = con.sql(f"SELECT * FROM {_ident(contract.name)} "
+                    f"WHERE {key} IN ({duplicated_keys_sql(contract)})").pl()
     order = [FILE, ROW, *contract.column_names]
     rows = pl.concat([flagged.select(order), twice.select(order)], how="vertical_relaxed")
     rows = rows.unique([FILE, ROW], keep="first", maintain_order=True).sort(FILE, ROW)
@@ -157,18 +156,8 @@ def _row_rules(con: duckdb.DuckDBPyConnection, contract: Contract, flagged: pl.D
 
 def _detention_references(con: duckdb.DuckDBPyConnection) -> list[Finding]:
     """The repatriations with a link that may fail, judged by the Polars engine's function."""
-    suspects = con.sql("""
-        WITH links AS (
-            SELECT __file, __row, event_date,
-                   trim(unnest(string_split(detention_ids, ';'))) AS det
-            FROM repatriations WHERE detention_ids IS NOT NULL),
-        failing AS (
-            SELECT DISTINCT l.__file, l.__row FROM links l
-            LEFT JOIN detentions d ON d.record_id = l.det
-            WHERE l.det <> '' AND (d.record_id IS NULL OR d.event_date > l.event_date))
-        SELECT r.* FROM repatriations r SEMI JOIN failing USING (__file, __row)
-        ORDER BY r.__file, r.__row
-    """).pl()
+    suspects = con.sql(f"SELECT r.* FROM repatriations r SEMI JOIN ({FAILING_LINKS_SQL}) "
+                       "USING (__file, __row) ORDER BY r.__file, r.__row").pl()
     if suspects.is_empty():
         return []
     detentions = con.sql("SELECT record_id, event_date FROM detentions").pl()

@@ -43,6 +43,7 @@ import polars as pl
 from toolkit import __version__
 from toolkit.contracts import ALL_DATASETS, EVENT_DATASETS, load_contracts
 from toolkit.disclosure import DisclosureConfig, load_disclosure_config
+from toolkit.layout import sha256_file
 from toolkit.periods import Period, latest_complete_quarter, parse_period
 from toolkit.portal import PortalFile, PortalTable, portal_html, releases_index_html
 from toolkit.publish_formats import WorkbookInfo, write_csv, write_parquet, write_workbook
@@ -175,14 +176,6 @@ Extra = Callable[[ReleaseContext], list[Path]]
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

@@ -8,7 +8,6 @@ a failed or killed load leaves the previous warehouse intact.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +17,7 @@ import duckdb
 from toolkit import __version__
 from toolkit.contracts import ALL_DATASETS, Contract, load_contracts
 from toolkit.errors import FIELDS, Report
+from toolkit.layout import sha256_file
 from toolkit.reconcile import FINDINGS_SQL, STOCK_SQL
 from toolkit.rules import iso3_codes
 
@@ -67,14 +67,6 @@ def table_ddl(contract: Contract, table: str | None = None) -> str:
     lines.append('"__file" VARCHAR NOT NULL')
     lines.append('"__row" BIGINT NOT NULL')
     return f'CREATE TABLE "{table or contract.name}" (\n  ' + ",\n  ".join(lines) + "\n)"
-
-
-def file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def write_warehouse(validated: Validated, raw_dir: Path, out_dir: Path) -> Path:
@@ -137,7 +129,7 @@ def finish(con: duckdb.DuckDBPyConnection, report: Report, as_of: dt.date,
     for name, files in file_rows.items():
         for file, rows in files:
             con.execute("INSERT INTO raw_files VALUES (?, ?, ?, ?)",
-                        [name, file, (digests or {}).get(file) or file_digest(raw_dir / file),
+                        [name, file, (digests or {}).get(file) or sha256_file(raw_dir / file),
                          rows])
     con.execute(f"CREATE VIEW stock AS {STOCK_SQL}")
     con.execute(f"CREATE VIEW reconciliation_findings AS {FINDINGS_SQL}")
