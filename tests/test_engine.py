@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import AS_OF, FIXTURES, SHIPPED_RAW
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from test_validate_rules import CASES
 
@@ -383,3 +383,41 @@ def test_what_duckdb_reads_without_stopping_is_what_the_polars_engine_reads(firs
         raw = read_raw_file(path, "detentions", "f.csv", known=["x", "y"])
     assert not raw.issues
     assert raw.frame.select("c0", "c1").rows() == rows
+
+
+#: One cell as a file may hold it: plain, or quoted with commas, escaped quotes and line ends.
+_SCAN_CELL = st.one_of(st.text(alphabet="ab é", max_size=5),
+                       _quoted('ab ,"\n').filter(lambda c: len(c) > 1))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_SCAN_CELL, min_size=1, max_size=4), min_size=1, max_size=12),
+       st.sampled_from(["\n", "\r\n"]), st.booleans(), st.integers(1, 40))
+def test_the_file_scan_counts_cells_alike_in_any_blocks(rows, eol, last_eol, chunk):
+    """The scan reads a file in blocks; wherever the blocks end (inside a quoted cell, between
+    a quote and a comma, ...), it stops exactly when a record has more or fewer cells than the
+    header, and otherwise counts the lines."""
+    width = 3
+    header = "x,y,z"
+    assume(",".join(rows[-1]))  # an empty last line is no record
+    body = eol.join(",".join(cells) for cells in rows)
+    data = (header + eol + body + (eol if last_eol else "")).encode()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "f.csv"
+        path.write_bytes(data)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(engine, "_CHUNK", chunk)
+            try:
+                lines, digest = engine._scan(path, width)
+            except engine.NeedsPolars:
+                stopped = True
+            else:
+                stopped = False
+    widths_ok = all(len(cells) == width for cells in rows)
+    # A carriage return inside a quoted cell that is not followed by a line end does not occur
+    # here (cells hold no "\r"), so only the widths decide.
+    assert stopped == (not widths_ok)
+    if not stopped:
+        import hashlib
+        assert lines == data.count(b"\n") + (not data.endswith(b"\n"))
+        assert digest == hashlib.sha256(data).hexdigest()

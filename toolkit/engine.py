@@ -148,22 +148,31 @@ def _scan(path: Path, width: int) -> tuple[int, str]:
             quotes = np.flatnonzero(data == 34)
             if quotes.size:
                 _check_quote_runs(path, data, quotes, before_block, inside)
-                # A comma or line end is outside quotes when an even number of quotes (or an
-                # odd one, if the block starts inside a cell) come before it.
+                # A line end is outside quotes when an even number of quotes (or an odd one,
+                # if the block starts inside a cell) come before it.
                 ends = ends[(np.searchsorted(quotes, ends) + inside) % 2 == 0]
-                commas = commas[(np.searchsorted(quotes, commas) + inside) % 2 == 0]
             elif inside:
-                ends, commas = ends[:0], commas[:0]
+                ends = ends[:0]
+            # The quoted stretches: between an opening quote and the next quote (-1 and n
+            # stand for a block that starts or ends inside one). Counting the commas inside
+            # them (few) is much cheaper than asking of every comma whether it is quoted.
+            toggles = np.concatenate((np.full(inside, -1), quotes,
+                                      np.full((inside + quotes.size) % 2, n)))
             inside = (inside + quotes.size) % 2
-            counts = np.diff(np.searchsorted(commas, ends), prepend=0)
+            bounds = np.searchsorted(commas, toggles)
+            quoted = np.r_[0, np.cumsum(bounds[1::2] - bounds[0::2])]
+            # Commas outside quotes before each line end, then per record.
+            before = np.searchsorted(commas, ends) - quoted[np.searchsorted(toggles[1::2], ends)]
+            outside = commas.size - int(quoted[-1])
+            counts = np.diff(before, prepend=0)
             if counts.size:
                 counts[0] += pending
                 if (counts != width - 1).any():
                     raise NeedsPolars(f"{path.name}: a row with more or fewer cells than the "
                                       "header, or a blank line")
-                pending = commas.size - int(np.searchsorted(commas, ends[-1]))
+                pending = outside - int(before[-1])
             else:
-                pending += commas.size
+                pending += outside
             if b"\r" in block:
                 returns = np.flatnonzero(data == 13)
                 if not ((returns + 1 < n) & (data[np.minimum(returns + 1, n - 1)] == 10)).all():
