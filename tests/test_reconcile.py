@@ -8,9 +8,18 @@ import duckdb
 import polars as pl
 import pytest
 from conftest import SHIPPED_RAW
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from toolkit.errors import EXIT_OK
-from toolkit.reconcile import STOCK_SQL, check_stock_flow, stock_findings_frame
+from toolkit.reconcile import (
+    ANY_NEGATIVE_CODED_SQL,
+    NEGATIVE_COUNT_SQL,
+    STOCK_SQL,
+    check_stock_flow,
+    stock_findings_frame,
+)
+from toolkit.warehouse import iso3_type_ddl
 from toolkit.validate import validate
 
 SHIPPED_AS_OF = dt.date(2026, 1, 31)
@@ -94,3 +103,39 @@ def test_rows_with_unusable_counts_stay_out_of_the_stock():
     reps = _events("repatriations", [("REP-1", D2, 3)])
     assert stock(dets, reps).select("date", "held").rows() == [(D1, 4), (D2, 1)]
     assert stock_findings_frame(dets, reps).is_empty()
+
+
+_PLACES = st.sampled_from(["KHM", "MMR", "XXX", "KHM", "MMR", None])
+_NATIONALITIES = st.sampled_from(["KOR", "CHN", "KOR", "CHN", None])
+_DAYS = st.integers(0, 6).map(lambda d: D1 + dt.timedelta(days=d)) | st.none()
+_FLOW = st.tuples(_PLACES, _NATIONALITIES, _DAYS, st.integers(-1, 6) | st.none())
+
+
+def _flows(kind: str, rows: list[tuple]) -> pl.DataFrame:
+    place = "country" if kind == "detentions" else "from_country"
+    return pl.DataFrame(rows, schema={place: pl.String, "nationality": pl.String,
+                                      "event_date": pl.Date, "persons": pl.Int64},
+                        orient="row")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_FLOW, max_size=12), st.lists(_FLOW, max_size=12))
+# Another pair's flows come first in the one order: a pair's stock must not borrow them.
+@example([("KHM", "CHN", D1, 5)], [("KHM", "KOR", D1, 3)])
+@example([("KHM", "CHN", D2, 5)], [("KHM", "CHN", D1, 3), ("KHM", "KOR", D3, 1)])
+# The same day: detentions count first.
+@example([("MMR", "KOR", D1, 2)], [("MMR", "KOR", D1, 2), ("MMR", "KOR", D1, 1)])
+def test_the_coded_screen_finds_a_negative_stock_exactly_when_the_stock_has_one(dets, reps):
+    """The DuckDB engine asks ANY_NEGATIVE_CODED_SQL whether a stock goes negative; it must
+    answer as the stock of STOCK_SQL does, for any flows (several places and nationalities,
+    days shared or not, counts below 1 and empty cells left out)."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(iso3_type_ddl())
+        con.register("detentions", _flows("detentions", dets).to_arrow())
+        con.register("repatriations", _flows("repatriations", reps).to_arrow())
+        negative = con.execute(NEGATIVE_COUNT_SQL).fetchone()[0]
+        coded = con.execute(ANY_NEGATIVE_CODED_SQL).fetchone()[0]
+    finally:
+        con.close()
+    assert (coded > 0) == (negative > 0)

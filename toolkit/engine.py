@@ -440,7 +440,8 @@ FAILING_LINKS_SQL = """
 def _cross_checks(con: duckdb.DuckDBPyConnection, contracts: dict[str, Contract]) -> None:
     """The error rules across rows and datasets; a failure goes to :mod:`toolkit.locate`."""
     for name in ALL_DATASETS:
-        if con.execute(f"SELECT count(*) FROM ({duplicated_keys_sql(contracts[name])})"
+        key = _ident(contracts[name].primary_key)  # fewer distinct keys than keys: a repeat
+        if con.execute(f"SELECT count({key}) - count(DISTINCT {key}) FROM {_ident(name)}"
                        ).fetchone()[0]:
             raise _RowsToWord(f"a {name} identifier used more than once")
     for name in EVENT_DATASETS:
@@ -448,6 +449,11 @@ def _cross_checks(con: duckdb.DuckDBPyConnection, contracts: dict[str, Contract]
             raise _RowsToWord(f"a {name} source_id not in the sources")
     if con.execute(f"SELECT count(*) FROM ({FAILING_LINKS_SQL})").fetchone()[0]:
         raise _RowsToWord("a detention_ids entry that is unknown or dated later")
+
+
+#: The low bits of the duplicate screen's number that hold the day (2**23 days: 22,000 years
+#: after EARLIEST_DATE; a day outside is clamped, so it never reaches the hash bits).
+_DAY_BITS_MASK = 2**23 - 1
 
 
 def _possible_duplicates(con: duckdb.DuckDBPyConnection) -> list[Finding]:
@@ -459,12 +465,19 @@ def _possible_duplicates(con: duckdb.DuckDBPyConnection) -> list[Finding]:
         keys = f"persons, {place}, nationality"
         present = f"persons IS NOT NULL AND {place} IS NOT NULL AND nationality IS NOT NULL " \
                   "AND event_date IS NOT NULL"
-        # First whether there is any such pair at all (one lag, no tie order): usually not.
+        # First whether there may be such a pair at all (usually not). Each row becomes one
+        # number: the hash of its keys in the high bits, its day in the low 23 bits. Two rows
+        # of the same keys a few days apart are then a few apart, so in order some neighbours
+        # are too. (Neighbours close by a hash collision, or days clamped to the range, only
+        # cost the exact query below.)
+        # One integer sorted whole is several times cheaper than a window partitioned by keys.
         if not con.execute(f"""
             SELECT count(*) FROM (
-                SELECT event_date - lag(event_date) OVER (
-                    PARTITION BY {keys} ORDER BY event_date) AS gap
-                FROM {_ident(name)} WHERE {present})
+                SELECT k - lag(k) OVER (ORDER BY k) AS gap FROM (
+                    SELECT (hash({keys}) & ~{_DAY_BITS_MASK}::UBIGINT)
+                           | least(greatest(event_date - DATE {_q(EARLIEST_DATE.isoformat())},
+                                          0), {_DAY_BITS_MASK})::UBIGINT AS k
+                    FROM {_ident(name)} WHERE {present}))
             WHERE gap <= {DUPLICATE_WINDOW_DAYS}
         """).fetchone()[0]:
             continue
@@ -538,7 +551,7 @@ def _strict(con: duckdb.DuckDBPyConnection, contracts: dict[str, Contract],
     report = Report()
     report.extend(_possible_duplicates(con))
     progress("reconciling stock and flow")
-    report.extend(check_stock_flow_in(con))
+    report.extend(check_stock_flow_in(con, coded=True))  # the guard held them to the codes
     return report, file_rows
 
 
