@@ -17,9 +17,11 @@ Two engines check the same contracts:
 The strict pass is optimistic: it only accepts data as clean. Its guards are written to be
 stricter than the rules (a false alarm costs time, never a missed error). When it stops on a
 row, a key used twice or a failing reference, :mod:`toolkit.locate` flags the rows with problems
-and has the Polars engine's own stages word them, without reading the rest into Python. A file
-it is not sure to read exactly as the Polars engine would (a quote inside a cell, a blank line,
-a byte-order mark, ...) hands the whole run over to the Polars engine. The warnings it reports
+and has the Polars engine's own stages word them, without reading the rest into Python. Blank
+lines, cells over several lines and a UTF-8 byte-order mark are read here (rows and lines are
+numbered as the Polars engine numbers them). A file it is not sure to read exactly as the
+Polars engine would (a quote inside a cell, a space before a quote, a carriage return that does
+not end a line, ...) hands the whole run over to the Polars engine. The warnings it reports
 itself (possible duplicates, negative stock) are worded by the same functions as the Polars
 engine's. ``tests/test_engine.py`` holds the two engines to the same report and warehouse.
 
@@ -46,7 +48,7 @@ import duckdb
 
 from toolkit.contracts import ALL_DATASETS, EVENT_DATASETS, Contract, load_contracts
 from toolkit.errors import Finding, Report
-from toolkit.layout import discover, normalise_header
+from toolkit.layout import LINE, ROW, discover, normalise_header
 from toolkit.reconcile import check_stock_flow_in
 from toolkit.rules import (
     CONTROL_PATTERN,
@@ -98,7 +100,7 @@ class _File:
     path: Path
     display: str
     header: list[str]
-    #: The file's (lines, SHA-256), from :func:`_scan`, which runs beside the load.
+    #: The file's :class:`_Layout`, from :func:`_scan`, which runs beside the load.
     scan: Future
 
 
@@ -110,8 +112,23 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _scan(path: Path, width: int) -> tuple[int, str]:
-    """The lines and SHA-256 of a CSV file that every reader splits alike; else raise.
+@dataclass
+class _Layout:
+    """What :func:`_scan` found: the file's SHA-256, its records and where they are."""
+
+    digest: str
+    #: Records after the header that are not blank lines (the rows DuckDB reads).
+    records: int
+    #: Each such record's row, as the Polars engine numbers it (blank lines count), when it is
+    #: not simply its place + 1 (the header is row 1); else None.
+    rows: object = None  # numpy array
+    #: Each such record's first line, when some record starts on another line than its row
+    #: (after a cell that spans lines); else None.
+    lines: object = None  # numpy array
+
+
+def _scan(path: Path, width: int) -> _Layout:
+    """The layout and SHA-256 of a CSV file that every reader splits alike; else raise.
 
     DuckDB's reader is lenient where the Polars engine's readers are not (a space after a
     closing quote, a comma at the end of a row), so the file's structure is checked here, in
@@ -120,21 +137,27 @@ def _scan(path: Path, width: int) -> tuple[int, str]:
     - every run of quotes opens a cell (after a comma or a line end), is escaped quotes inside
       one, or closes one (before a comma or a line end): ``a "b"``, ``"b" c``, ``x"y`` and
       ``"" `` stop here;
-    - every record has exactly ``width - 1`` commas outside quotes (blank lines, rows too wide
-      or too short, a trailing comma stop here);
+    - every record but a blank line has exactly ``width - 1`` commas outside quotes (rows too
+      wide or too short, a trailing comma stop here);
     - a carriage return only ends a line.
 
-    ``lines - 1`` is the number of records when no cell spans lines; the number of rows DuckDB
-    reads is held to it.
+    Blank lines (which DuckDB skips) and cells that span lines are allowed: the rows and lines
+    of the records are then kept, to number them as the Polars engine does.
     """
     import numpy as np
 
     _yield_cpu()
     digest = hashlib.sha256()
-    newlines, last = 0, b""
+    last = b""
+    offset = 0  # of the block in the file
+    newlines = 0  # before the block
     inside = 0  # whether the file is inside a quoted cell at the start of the block
     pending = 0  # commas of the record that the previous block left open
     before_block = 10  # the byte before the block; before the file, as after a line end
+    start, start_line = 0, 1  # where the record open at the start of the block starts
+    ordinal = 0  # of that record (the header is 0)
+    kept = 0  # records so far that are not blank (the header is one)
+    rows: list = []  # once a record's row or line is not its place + 1: (rows, lines) parts
     with path.open("rb") as fh:
         while block := fh.read(_CHUNK):
             block += fh.readline()  # blocks end at a line end (or inside a quoted cell)
@@ -142,17 +165,17 @@ def _scan(path: Path, width: int) -> tuple[int, str]:
             last = block[-1:]
             data = np.frombuffer(block, dtype=np.uint8)
             n = data.size
-            ends = np.flatnonzero(data == 10)
-            newlines += ends.size
+            breaks = np.flatnonzero(data == 10)
             commas = np.flatnonzero(data == 44)
             quotes = np.flatnonzero(data == 34)
+            ends = breaks
             if quotes.size:
                 _check_quote_runs(path, data, quotes, before_block, inside)
                 # A line end is outside quotes when an even number of quotes (or an odd one,
                 # if the block starts inside a cell) come before it.
-                ends = ends[(np.searchsorted(quotes, ends) + inside) % 2 == 0]
+                ends = breaks[(np.searchsorted(quotes, breaks) + inside) % 2 == 0]
             elif inside:
-                ends = ends[:0]
+                ends = breaks[:0]
             # The quoted stretches: between an opening quote and the next quote (-1 and n
             # stand for a block that starts or ends inside one). Counting the commas inside
             # them (few) is much cheaper than asking of every comma whether it is quoted.
@@ -161,16 +184,34 @@ def _scan(path: Path, width: int) -> tuple[int, str]:
             inside = (inside + quotes.size) % 2
             bounds = np.searchsorted(commas, toggles)
             quoted = np.r_[0, np.cumsum(bounds[1::2] - bounds[0::2])]
-            # Commas outside quotes before each line end, then per record.
+            # Commas outside quotes before each record's end, then per record.
             before = np.searchsorted(commas, ends) - quoted[np.searchsorted(toggles[1::2], ends)]
             outside = commas.size - int(quoted[-1])
-            counts = np.diff(before, prepend=0)
-            if counts.size:
+            if ends.size:
+                counts = np.diff(before, prepend=0)
                 counts[0] += pending
-                if (counts != width - 1).any():
-                    raise NeedsPolars(f"{path.name}: a row with more or fewer cells than the "
-                                      "header, or a blank line")
                 pending = outside - int(before[-1])
+                # The records the block closes: where they start (in the block; -1: before),
+                # on which line, and whether they are blank ("" or "\r").
+                starts = np.r_[start - offset, ends[:-1] + 1]
+                lines = np.r_[start_line, newlines + np.searchsorted(breaks, ends[:-1]) + 2]
+                length = ends - starts
+                first = data[np.clip(starts, 0, n - 1)]
+                blank = (length == 0) | ((length == 1) & (starts >= 0) & (first == 13))
+                if (counts[~blank] != width - 1).any():
+                    raise NeedsPolars(f"{path.name}: a row with more or fewer cells than the "
+                                      "header")
+                ordinals = ordinal + np.flatnonzero(~blank)
+                lines = lines[~blank]
+                if rows or (ordinals != kept + np.arange(ordinals.size)).any() or (
+                        lines != ordinals + 1).any():
+                    if not rows:  # the records before were all in place
+                        rows.append((np.arange(1, kept + 1), np.arange(1, kept + 1)))
+                    rows.append((ordinals + 1, lines))
+                kept += ordinals.size
+                ordinal += ends.size
+                start = offset + int(ends[-1]) + 1
+                start_line = newlines + int(np.searchsorted(breaks, ends[-1])) + 2
             else:
                 pending += outside
             if b"\r" in block:
@@ -178,11 +219,28 @@ def _scan(path: Path, width: int) -> tuple[int, str]:
                 if not ((returns + 1 < n) & (data[np.minimum(returns + 1, n - 1)] == 10)).all():
                     raise NeedsPolars(f"{path.name}: a carriage return that does not end a line")
             before_block = int(data[-1])
+            offset += n
+            newlines += breaks.size
     if inside:
         raise NeedsPolars(f"{path.name}: a quote left open")
-    if last not in (b"\n", b"") and pending != width - 1:
-        raise NeedsPolars(f"{path.name}: a last row with more or fewer cells than the header")
-    return newlines + (last not in (b"\n", b"")), digest.hexdigest()
+    if last not in (b"\n", b""):  # a last record without a line end
+        if pending != width - 1:
+            raise NeedsPolars(f"{path.name}: a last row with more or fewer cells than the "
+                              "header")
+        if rows or ordinal != kept or start_line != ordinal + 1:
+            if not rows:
+                rows.append((np.arange(1, kept + 1), np.arange(1, kept + 1)))
+            rows.append((np.array([ordinal + 1]), np.array([start_line])))
+        kept += 1
+    layout = _Layout(digest.hexdigest(), kept - 1)
+    if rows:
+        row = np.concatenate([r for r, _ in rows])[1:]  # not the header
+        line = np.concatenate([li for _, li in rows])[1:]
+        if (row != np.arange(2, row.size + 2)).any():
+            layout.rows = row
+        if (line != row).any():
+            layout.rows, layout.lines = row, line
+    return layout
 
 
 def _yield_cpu() -> None:
@@ -224,8 +282,11 @@ def _header(path: Path, contract: Contract) -> list[str]:
     """The header on line 1, when it names each column of the contract exactly once."""
     with path.open("rb") as fh:
         prefix = fh.read(_HEADER_PREFIX)
-    if prefix.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise NeedsPolars(f"{path.name}: a byte-order mark")
+    if prefix.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise NeedsPolars(f"{path.name}: UTF-16")
+    # A UTF-8 byte-order mark (spreadsheets write one) is not part of the header; DuckDB's
+    # reader skips it too.
+    prefix = prefix.removeprefix(codecs.BOM_UTF8)
     end = prefix.find(b"\n")
     if end < 0:
         raise NeedsPolars(f"{path.name}: no complete header line")
@@ -400,14 +461,30 @@ def _load_files(con: duckdb.DuckDBPyConnection, contract: Contract, files: list[
                 raise _RowsToWord(f"{f.display}: a row breaks a rule") from None
             first = str(exc).splitlines()[0][:200]
             raise NeedsPolars(f"{f.display}: {first}") from None
-        lines, _ = f.scan.result()
-        if inserted != lines - 1 or not inserted:
-            raise NeedsPolars(f"{f.display}: no rows, a cell that spans lines, or a blank line")
+        layout = f.scan.result()
+        if inserted != layout.records or not inserted:
+            raise NeedsPolars(f"{f.display}: no rows, or rows DuckDB read otherwise")
         # Rows in the order of the file (insertion order is kept): the header is row 1.
-        con.execute(f"UPDATE {name} SET __row = rowid - {start} + 2 WHERE rowid >= {start}")
+        if layout.rows is None:
+            con.execute(f"UPDATE {name} SET __row = rowid - {start} + 2 WHERE rowid >= {start}")
+        else:  # blank lines count as rows: the scan numbered the records
+            _number_rows(con, name, start, layout.rows)
         rows[f.display] = inserted
         start += inserted
     return rows
+
+
+def _number_rows(con: duckdb.DuckDBPyConnection, table: str, start: int, rows) -> None:
+    """Set ``__row`` of the rows from ``start`` on (in the order of the file) to ``rows``."""
+    import pyarrow as pa
+
+    con.register("__numbers", pa.table({"at": pa.array(range(start, start + len(rows)),
+                                                       pa.int64()),
+                                        "row": pa.array(rows, pa.int64())}))
+    try:
+        con.execute(f"UPDATE {table} SET __row = n.row FROM __numbers n WHERE {table}.rowid = n.at")
+    finally:
+        con.unregister("__numbers")
 
 
 def duplicated_keys_sql(contract: Contract) -> str:
@@ -520,18 +597,34 @@ def _run_duckdb(raw_dir: Path, as_of: dt.date, files: dict[str, list[_File]], db
                 con.execute(f"DROP TABLE IF EXISTS {_ident(name)}")
             report, file_rows = locate(con, contracts, files, as_of, out_dir is not None,
                                        progress)
+        _add_line_numbers(report, files)
         outcome = Outcome(report, as_of, "duckdb",
                           {n: sum(r for _, r in fs) for n, fs in file_rows.items()},
                           {n: [d for d, _ in fs] for n, fs in file_rows.items()})
         if out_dir is not None and report.exit_code == 0:
             progress("writing the warehouse")
-            digests = {f.display: f.scan.result()[1] for fs in files.values() for f in fs}
+            digests = {f.display: f.scan.result().digest for fs in files.values() for f in fs}
             warehouse.finish(con, report, as_of, file_rows, raw_dir, digests)
             con.execute("CHECKPOINT")
     finally:
         con.close()
         shutil.rmtree(spill, ignore_errors=True)
     return outcome
+
+
+def _add_line_numbers(report: Report, files: dict[str, list[_File]]) -> None:
+    """As the Polars engine does: name the line of findings in rows after a multi-line cell."""
+    layouts = {f.display: f.scan.result() for fs in files.values() for f in fs}
+    moved = {display: layout for display, layout in layouts.items() if layout.lines is not None}
+    if not moved or not report.findings:
+        return
+    import polars as pl
+
+    from toolkit.validate import add_line_numbers
+
+    lines = {display: pl.DataFrame({ROW: layout.rows, LINE: layout.lines}).filter(
+        pl.col(ROW) != pl.col(LINE)) for display, layout in moved.items()}
+    report.findings = add_line_numbers(report.findings, lines)
 
 
 def _strict(con: duckdb.DuckDBPyConnection, contracts: dict[str, Contract],
