@@ -19,8 +19,8 @@ from toolkit.reconcile import (
     check_stock_flow,
     stock_findings_frame,
 )
-from toolkit.warehouse import iso3_type_ddl
 from toolkit.validate import validate
+from toolkit.warehouse import iso3_type_ddl
 
 SHIPPED_AS_OF = dt.date(2026, 1, 31)
 REPATRIATIONS = "repatriations/repatriations-2024-2026.csv"
