@@ -21,7 +21,9 @@ and has the Polars engine's own stages word them, without reading the rest into 
 lines, cells over several lines and a UTF-8 byte-order mark are read here (rows and lines are
 numbered as the Polars engine numbers them). A file it is not sure to read exactly as the
 Polars engine would (a quote inside a cell, a space before a quote, a carriage return that does
-not end a line, ...) hands the whole run over to the Polars engine. The warnings it reports
+not end a line, ...), or that DuckDB's reader refuses (line ends of both kinds in one file, a
+cell over several lines that its parallel reader cannot place), hands the whole run over to the
+Polars engine. The warnings it reports
 itself (possible duplicates, negative stock) are worded by the same functions as the Polars
 engine's. ``tests/test_engine.py`` holds the two engines to the same report and warehouse.
 
@@ -43,6 +45,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -61,6 +64,9 @@ from toolkit.rules import (
     duplicate_finding,
     file_refusal,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
 
 ENGINES = ("auto", "duckdb", "polars")
 #: ``auto`` uses the DuckDB engine from this many bytes of raw CSV (about 150,000 detentions).
@@ -121,10 +127,10 @@ class _Layout:
     records: int
     #: Each such record's row, as the Polars engine numbers it (blank lines count), when it is
     #: not simply its place + 1 (the header is row 1); else None.
-    rows: object = None  # numpy array
+    rows: np.ndarray | None = None
     #: Each such record's first line, when some record starts on another line than its row
     #: (after a cell that spans lines); else None.
-    lines: object = None  # numpy array
+    lines: np.ndarray | None = None
 
 
 def _scan(path: Path, width: int) -> _Layout:
@@ -191,7 +197,8 @@ def _scan(path: Path, width: int) -> _Layout:
                 counts = np.diff(before, prepend=0)
                 counts[0] += pending
                 pending = outside - int(before[-1])
-                # The records the block closes: where they start (in the block; -1: before),
+                # The records the block closes: where they start (in the block; below 0: in an
+                # earlier one),
                 # on which line, and whether they are blank ("" or "\r").
                 starts = np.r_[start - offset, ends[:-1] + 1]
                 lines = np.r_[start_line, newlines + np.searchsorted(breaks, ends[:-1]) + 2]
@@ -456,7 +463,10 @@ def _load_files(con: duckdb.DuckDBPyConnection, contract: Contract, files: list[
         try:
             inserted = con.execute(f"INSERT INTO {name} {sql}").fetchone()[0]
         except (duckdb.InvalidInputException, duckdb.ConversionException,
-                duckdb.ConstraintException) as exc:  # the data; I/O and memory errors go up
+                duckdb.ConstraintException,
+                # DuckDB's parallel reader gives up on some cells over several lines that
+                # cross its buffers (a blank line inside, then a line as wide as a row)
+                duckdb.NotImplementedException) as exc:  # I/O and memory errors go up
             if _STOP in str(exc):
                 raise _RowsToWord(f"{f.display}: a row breaks a rule") from None
             first = str(exc).splitlines()[0][:200]
@@ -476,11 +486,11 @@ def _load_files(con: duckdb.DuckDBPyConnection, contract: Contract, files: list[
 
 def _number_rows(con: duckdb.DuckDBPyConnection, table: str, start: int, rows) -> None:
     """Set ``__row`` of the rows from ``start`` on (in the order of the file) to ``rows``."""
+    import numpy as np
     import pyarrow as pa
 
-    con.register("__numbers", pa.table({"at": pa.array(range(start, start + len(rows)),
-                                                       pa.int64()),
-                                        "row": pa.array(rows, pa.int64())}))
+    con.register("__numbers", pa.table({"at": np.arange(start, start + len(rows)),
+                                        "row": np.asarray(rows, dtype=np.int64)}))
     try:
         con.execute(f"UPDATE {table} SET __row = n.row FROM __numbers n WHERE {table}.rowid = n.at")
     finally:
