@@ -14,6 +14,11 @@ each step in a fresh process (wall time from spawn to exit; peak memory = the ch
 
 It prints a table of each figure beside its baseline, the ratio and the target of issue 5, and
 writes everything (all samples, the machine) to ``.bench/results-<rows>.json``.
+
+``--against REV`` also times the toolkit of another commit (its ``toolkit/`` and ``schemas/``,
+exported under ``.bench/``) on the same data, interleaved with the rest, and prints the median
+of each beside the other: on a shared machine, where best-of-3 figures move by a fifth from hour
+to hour, that is the like-for-like way to see what a change did.
 """
 
 from __future__ import annotations
@@ -152,11 +157,27 @@ def synthetic_folder(rows: int, seed: int, as_of: dt.date, fresh: bool) -> tuple
     return folder, sample
 
 
+def against_tree(rev: str) -> tuple[str, Path]:
+    """The toolkit of commit ``rev`` (its ``toolkit/`` and ``schemas/``) under ``.bench/``."""
+    sha = subprocess.run(["git", "rev-parse", "--short", rev], cwd=ROOT, capture_output=True,
+                         text=True, check=True).stdout.strip()
+    path = BENCH / f"against-{sha}"
+    if not (path / "toolkit" / "__init__.py").is_file():
+        shutil.rmtree(path, ignore_errors=True)
+        path.mkdir(parents=True)
+        archive = subprocess.run(["git", "archive", sha, "toolkit", "schemas"], cwd=ROOT,
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(path)], input=archive, check=True)
+    return sha, path
+
+
 def measure_synthetic(raw: Path, as_of: dt.date, repeat: int, cap: int, log,
-                      polars: bool = False) -> dict:
+                      polars: bool = False, against: tuple[str, Path] | None = None) -> dict:
     samples: dict[str, list[dict]] = {"duckdb_all": [], "duckdb_detentions": [], "toolkit": []}
     if polars:
         samples["toolkit_polars"] = []
+    if against:
+        samples["toolkit_against"] = []
     for i in range(repeat):
         # Interleaved, so that drift of the machine touches every figure alike.
         db = scratch("duckdb") / "baseline.duckdb"
@@ -180,6 +201,15 @@ def measure_synthetic(raw: Path, as_of: dt.date, repeat: int, cap: int, log,
         handed = f", handed over: {s['handed_over']}" if s.get("handed_over") else ""
         log(f"  run {i + 1}: toolkit {s['wall_s']:.2f} s, {s['peak_bytes'] / MIB:.0f} MiB "
             f"({s.get('engine')} engine{handed}; {s.get('summary', '')})")
+        if against:
+            # steps.py runs as a script, so PYTHONPATH comes before the installed toolkit.
+            out = scratch("toolkit")
+            samples["toolkit_against"].append(s := run_measured(
+                step("toolkit", str(raw), str(out), as_of.isoformat()), cap=cap,
+                env={"PYTHONPATH": str(against[1])}))
+            fail_on_error(f"toolkit at {against[0]}", s)
+            log(f"  run {i + 1}: toolkit at {against[0]} {s['wall_s']:.2f} s, "
+                f"{s['peak_bytes'] / MIB:.0f} MiB ({s.get('engine')} engine)")
         if polars:
             out = scratch("toolkit")
             samples["toolkit_polars"].append(s := run_measured(
@@ -188,7 +218,16 @@ def measure_synthetic(raw: Path, as_of: dt.date, repeat: int, cap: int, log,
             log(f"  run {i + 1}: toolkit, polars engine {s['wall_s']:.2f} s, "
                 f"{s['peak_bytes'] / MIB:.0f} MiB")
     shutil.rmtree(BENCH / "tmp", ignore_errors=True)
-    return {"samples": samples, "best": {k: best(v) for k, v in samples.items()}}
+    return {"samples": samples, "best": {k: best(v) for k, v in samples.items()},
+            "median": {k: median(v) for k, v in samples.items()}}
+
+
+def median(samples: list[dict]) -> dict:
+    """The median wall time, CPU time and peak memory of the samples that ran to the end."""
+    import statistics
+
+    ok = [s for s in samples if s["exit"] == 0] or samples
+    return {k: statistics.median(s[k] for s in ok) for k in ("wall_s", "cpu_s", "peak_bytes")}
 
 
 def build_available() -> bool:
@@ -320,6 +359,21 @@ def summarise(rows_n: int, synthetic: dict | None, shipped: dict | None) -> list
         if rows_n >= 10_000_000:
             out.append(absolute_row(f"{label}: validate+load peak RSS", tk["peak_bytes"],
                                     TARGET_PEAK_10M, "MiB"))
+        if "toolkit_against" in b:
+            m, rev = synthetic["median"], synthetic["against"]
+            med = f"median of {len(synthetic['samples']['toolkit'])}"
+            out.append(ratio_row(f"{label}: wall, {med}", m["toolkit"]["wall_s"],
+                                 m["duckdb_all"]["wall_s"], TARGET_TIME_RATIO, "s"))
+            out.append(ratio_row(f"{label}: wall at {rev}, {med}",
+                                 m["toolkit_against"]["wall_s"], m["duckdb_all"]["wall_s"],
+                                 TARGET_TIME_RATIO, "s"))
+            this, then = m["toolkit"], m["toolkit_against"]
+            out.append([f"{label}: this tree against {rev}, wall / CPU / peak ({med})",
+                        f"{this['wall_s']:.2f} / {this['cpu_s']:.2f} s",
+                        f"{then['wall_s']:.2f} / {then['cpu_s']:.2f} s",
+                        f"{this['wall_s'] / then['wall_s']:.2f}x / "
+                        f"{this['cpu_s'] / then['cpu_s']:.2f}x / "
+                        f"{this['peak_bytes'] / then['peak_bytes']:.2f}x", "", ""])
         if "toolkit_polars" in b:
             pl = b["toolkit_polars"]
             out.append(ratio_row(f"{label}, Polars engine only: wall", pl["wall_s"],
@@ -361,6 +415,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="also time the Polars engine alone (--engine polars), for comparison")
     parser.add_argument("--memory-cap", type=float, default=16.0, metavar="GIB",
                         help="kill the toolkit's run above this RSS (default 16 GiB)")
+    parser.add_argument("--against", metavar="REV",
+                        help="also time the toolkit of this commit, interleaved, and compare "
+                             "medians")
     parser.add_argument("--keep-data", action="store_true",
                         help="keep the synthetic folder in .bench/ (default: delete at the end)")
     args = parser.parse_args(argv)
@@ -380,8 +437,11 @@ def main(argv: list[str] | None = None) -> int:
         results["synth"] = gen
         log(f"  {raw}: {gen['wall_s']:.1f} s, {gen['peak_bytes'] / MIB:.0f} MiB peak")
         log("measuring validate + load against DuckDB read_csv")
+        against = against_tree(args.against) if args.against else None
         synthetic = measure_synthetic(raw, as_of, args.repeat, int(args.memory_cap * GIB), log,
-                                      polars=args.polars)
+                                      polars=args.polars, against=against)
+        if against:
+            synthetic["against"] = against[0]
         results["synthetic"] = synthetic
         if not args.keep_data:
             shutil.rmtree(raw, ignore_errors=True)
