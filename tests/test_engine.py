@@ -171,6 +171,30 @@ def test_several_files_a_dataset_are_numbered_file_by_file(tmp_path, monkeypatch
     assert [r[1:] for r in rows] == [(2, 751, 750)] * 4  # 3,000 rows in 4 equal files
 
 
+def test_files_read_in_one_statement_keep_their_own_rows_lines_and_errors(tmp_path,
+                                                                          monkeypatch):
+    """Files with the same header are read by one statement; a blank line and a multi-line note
+    in the second file, and errors in the second and third, are placed in their own files."""
+    import toolkit.synth
+
+    monkeypatch.setattr(toolkit.synth, "CHUNK_ROWS", 1000)
+    raw = tmp_path / "raw"
+    write_synthetic(raw, 3000, seed=11)
+    second, third = sorted((raw / "detentions").glob("*.csv"))[1:]
+    text = replace_row(second.read_text(encoding="utf-8"), 9, ",20", ",20/")
+    text = _blank_line(replace_row(text, 5, "synthetic record", "synthetic\nrecord"), 3)
+    second.write_text(text, encoding="utf-8")
+    third.write_text(replace_row(third.read_text(encoding="utf-8"), 7, ",SYN-SRC-", ",SYN-SRX-"),
+                     encoding="utf-8")
+    polars, duck = both(raw, tmp_path / "out", SYN_AS_OF)
+    assert duck.engine == "duckdb" and duck.handed_over is None
+    placed = sorted((f.file, f.row, f.rule) for f in duck.report.errors)
+    assert placed == [("detentions/synthetic-detentions-002.csv", 10, "type_date"),
+                      ("detentions/synthetic-detentions-003.csv", 7, "unknown_source")]
+    [moved] = [f for f in duck.report.errors if f.rule == "type_date"]
+    assert moved.message.endswith("(row 10 starts on line 11 of the file)")
+
+
 def _copy_event(text: str, row: int, new_id: str, days: int) -> str:
     """Append a copy of the record on ``row`` with a new id, ``days`` later."""
     lines = text.rstrip("\n").split("\n")

@@ -409,43 +409,53 @@ def _parts(contract: Contract, as_of: dt.date) -> tuple[list[str], list[str], st
     return inner, outer, " AND ".join(ok)
 
 
-def _select(contract: Contract, path: Path, header: list[str], as_of: dt.date,
-            display: str) -> str:
-    """The one pass over a file: typed columns, ``__file``, and ``__row`` that guards the rules.
+def _file_column(files: list[_File]) -> str:
+    """``__file`` (the name reports use) from the reader's ``__path`` column."""
+    if len(files) == 1:
+        return _q(files[0].display)
+    cases = " ".join(f"WHEN {_q(str(f.path))} THEN {_q(f.display)}" for f in files)
+    return f"CASE __path {cases} END"
+
+
+def _select(contract: Contract, files: list[_File], as_of: dt.date) -> str:
+    """The one pass over files of one header: typed columns, ``__file``, and ``__row`` that
+    guards the rules.
 
     ``__row`` is 0 here when every condition holds (the real row numbers are set after the
     insert) and stops the statement otherwise.
     """
     inner, outer, ok = _parts(contract, as_of)
     return (
-        f"SELECT {', '.join(outer)}, {_q(display)}, "
+        f"SELECT {', '.join(outer)}, {_file_column(files)}, "
         f"CASE WHEN {ok} THEN 0 ELSE error({_q(_STOP)}) END "
-        f"FROM (SELECT {', '.join(inner)} FROM {reader(path, header)})"
+        f"FROM (SELECT {', '.join(inner)}, __path FROM {reader(files)})"
     )
 
 
-def _flagging_select(contract: Contract, path: Path, header: list[str], as_of: dt.date,
-                     display: str) -> str:
+def _flagging_select(contract: Contract, files: list[_File], as_of: dt.date) -> str:
     """The same pass for :mod:`toolkit.locate`: every cell as read, and ``__suspect`` where
     the guard of :func:`_select` would stop."""
     inner, _, ok = _parts(contract, as_of)
     text = [_ident(("t:" if c.type in ("date", "integer") else "") + c.name)
             for c in contract.columns]
     return (
-        f"SELECT {', '.join(text)}, {_q(display)}, 0, NOT coalesce({ok}, FALSE) "
-        f"FROM (SELECT {', '.join(inner)} FROM {reader(path, header)})"
+        f"SELECT {', '.join(text)}, {_file_column(files)}, 0, NOT coalesce({ok}, FALSE) "
+        f"FROM (SELECT {', '.join(inner)}, __path FROM {reader(files)})"
     )
 
 
-
-
-
-def reader(path: Path, header: list[str]) -> str:
-    """DuckDB's ``read_csv`` of a file as the engine reads it: every cell as text or NULL."""
+def reader(files: list[_File] | Path, header: list[str] | None = None) -> str:
+    """DuckDB's ``read_csv`` of files (of one header) as the engine reads them: every cell as
+    text or NULL, and each row's file in ``__path``."""
+    if isinstance(files, Path):
+        paths, header = [files], header
+    else:
+        paths, header = [f.path for f in files], files[0].header
     columns = ", ".join(f"{_q(h)}: 'VARCHAR'" for h in header)
-    return (f"read_csv({_q(str(path))}, columns = {{{columns}}}, header = true, "
-            "auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
-            "strict_mode = true, null_padding = false, encoding = 'utf-8')")
+    return (f"read_csv([{', '.join(_q(str(p)) for p in paths)}], columns = {{{columns}}}, "
+            "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
+            "strict_mode = true, null_padding = false, encoding = 'utf-8', "
+            "filename = '__path')")
 
 
 class _RowsToWord(Exception):
@@ -455,11 +465,20 @@ class _RowsToWord(Exception):
 
 def _load_files(con: duckdb.DuckDBPyConnection, contract: Contract, files: list[_File],
                 as_of: dt.date, table: str | None = None, select=None) -> dict[str, int]:
+    """Insert the files into the table, one statement for each run of files with the same
+    header (DuckDB reads several files faster at once), and number their rows."""
     name = _ident(table or contract.name)
     rows: dict[str, int] = {}
     start = 0
+    groups: list[list[_File]] = []
     for f in files:
-        sql = (select or _select)(contract, f.path, f.header, as_of, f.display)
+        if groups and groups[-1][0].header == f.header:
+            groups[-1].append(f)
+        else:
+            groups.append([f])
+    for group in groups:
+        sql = (select or _select)(contract, group, as_of)
+        where = group[0].display if len(group) == 1 else f"{contract.name} files"
         try:
             inserted = con.execute(f"INSERT INTO {name} {sql}").fetchone()[0]
         except (duckdb.InvalidInputException, duckdb.ConversionException,
@@ -468,19 +487,29 @@ def _load_files(con: duckdb.DuckDBPyConnection, contract: Contract, files: list[
                 # cross its buffers (a blank line inside, then a line as wide as a row)
                 duckdb.NotImplementedException) as exc:  # I/O and memory errors go up
             if _STOP in str(exc):
-                raise _RowsToWord(f"{f.display}: a row breaks a rule") from None
+                raise _RowsToWord(f"{where}: a row breaks a rule") from None
             first = str(exc).splitlines()[0][:200]
-            raise NeedsPolars(f"{f.display}: {first}") from None
-        layout = f.scan.result()
-        if inserted != layout.records or not inserted:
-            raise NeedsPolars(f"{f.display}: no rows, or rows DuckDB read otherwise")
-        # Rows in the order of the file (insertion order is kept): the header is row 1.
-        if layout.rows is None:
-            con.execute(f"UPDATE {name} SET __row = rowid - {start} + 2 WHERE rowid >= {start}")
-        else:  # blank lines count as rows: the scan numbered the records
-            _number_rows(con, name, start, layout.rows)
-        rows[f.display] = inserted
-        start += inserted
+            raise NeedsPolars(f"{where}: {first}") from None
+        # Each file's rows in the order of the file, one file after the other (insertion
+        # order is kept), as many as the scan counted: else DuckDB read it otherwise.
+        found = {file: (low, high, count) for file, low, high, count in con.execute(
+            f"SELECT __file, min(rowid), max(rowid), count(*) FROM {name} "
+            f"WHERE rowid >= {start} GROUP BY __file").fetchall()}
+        for f in group:
+            layout = f.scan.result()
+            low, high, count = found.get(f.display, (start, start - 1, 0))
+            if count != layout.records or not count or (low, high) != (start, start + count - 1):
+                raise NeedsPolars(f"{f.display}: no rows, or rows DuckDB read otherwise")
+            # The header is row 1.
+            if layout.rows is None:
+                con.execute(f"UPDATE {name} SET __row = rowid - {start} + 2 "
+                            f"WHERE rowid BETWEEN {start} AND {high}")
+            else:  # blank lines count as rows: the scan numbered the records
+                _number_rows(con, name, start, layout.rows)
+            rows[f.display] = count
+            start += count
+        if inserted != sum(rows[f.display] for f in group) or len(found) != len(group):
+            raise NeedsPolars(f"{where}: rows DuckDB read otherwise")
     return rows
 
 
