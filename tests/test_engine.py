@@ -511,3 +511,40 @@ def test_a_multi_line_cell_duckdb_cannot_place_is_handed_over_not_a_crash(tmp_pa
     polars, duck = both(raw, tmp_path / "out", SYN_AS_OF)
     assert duck.engine == "polars" and "not implemented" in duck.handed_over.lower()
     assert polars.report.exit_code == 0
+
+
+def test_a_folder_named_like_a_partition_is_only_a_folder(synthetic, tmp_path):
+    """DuckDB reads "nationality=AFG/" in a path as a column value (hive partitioning) unless
+    told not to: the data must be read as it is."""
+    raw = tmp_path / "nationality=AFG" / "raw"
+    shutil.copytree(synthetic, raw)
+    polars, duck = both(raw, tmp_path / "out", SYN_AS_OF)
+    assert duck.engine == "duckdb" and duck.handed_over is None
+    assert polars.report.exit_code == 0
+
+
+def test_a_path_duckdb_would_read_as_a_pattern_is_handed_over(synthetic, tmp_path):
+    """"glob[1]" is a pattern to DuckDB (it would read the sibling "glob1"): the Polars engine
+    reads the folder that was named."""
+    raw = tmp_path / "glob[1]" / "raw"
+    shutil.copytree(synthetic, raw)
+    sibling = edited(synthetic, tmp_path / "glob1", "detentions",
+                     lambda t: replace_row(t, 5, ",2020-01-0", ",2020/01/0"))
+    assert sibling == tmp_path / "glob1" / "raw"
+    polars, duck = both(raw, tmp_path / "out", SYN_AS_OF)
+    assert duck.engine == "polars" and "a path with one of" in duck.handed_over
+    assert polars.report.exit_code == 0
+
+
+def test_a_reading_error_in_one_of_several_files_names_that_file(tmp_path, monkeypatch):
+    import toolkit.synth
+
+    monkeypatch.setattr(toolkit.synth, "CHUNK_ROWS", 1000)
+    raw = tmp_path / "raw"
+    write_synthetic(raw, 3000, seed=11)
+    second = sorted((raw / "detentions").glob("*.csv"))[1]
+    second.write_text(_blank_line(second.read_text(encoding="utf-8"), 50, "\r"),
+                      encoding="utf-8")  # a CRLF line in a file of LF lines: DuckDB stops
+    outcome = validate_and_load(raw, SYN_AS_OF, engine="duckdb")
+    assert outcome.engine == "polars"
+    assert outcome.handed_over.startswith("detentions/synthetic-detentions-002.csv: ")

@@ -76,6 +76,8 @@ MEMORY_LIMIT = os.environ.get("TOOLKIT_DUCKDB_MEMORY", "2GB")
 #: How the engine tells the DuckDB run that a row needs the Polars engine.
 _STOP = "toolkit: this row needs the careful check"
 _HEADER_PREFIX = 64 * 1024
+#: Characters that make a path a pattern to DuckDB's file reader.
+_GLOB = "*?[]{}"
 _CHUNK = 8 * 2**20
 
 
@@ -329,6 +331,8 @@ def plan(raw_dir: Path, pool: ThreadPoolExecutor, encoding: str | None = None
             display, refused = file_refusal(path, raw_dir)
             if refused or path.suffix.lower() != ".csv":
                 raise NeedsPolars(f"{display}: not a plain CSV file")
+            if set(_duckdb_path(path)) & set(_GLOB):  # DuckDB would read it as a pattern
+                raise NeedsPolars(f"{display}: a path with one of {_GLOB}")
             header = _header(path, contract)
             files[name].append(_File(path, display, header,
                                       pool.submit(_scan, path, len(header))))
@@ -413,7 +417,7 @@ def _file_column(files: list[_File]) -> str:
     """``__file`` (the name reports use) from the reader's ``__path`` column."""
     if len(files) == 1:
         return _q(files[0].display)
-    cases = " ".join(f"WHEN {_q(str(f.path))} THEN {_q(f.display)}" for f in files)
+    cases = " ".join(f"WHEN {_q(_duckdb_path(f.path))} THEN {_q(f.display)}" for f in files)
     return f"CASE __path {cases} END"
 
 
@@ -452,10 +456,17 @@ def reader(files: list[_File] | Path, header: list[str] | None = None) -> str:
     else:
         paths, header = [f.path for f in files], files[0].header
     columns = ", ".join(f"{_q(h)}: 'VARCHAR'" for h in header)
-    return (f"read_csv([{', '.join(_q(str(p)) for p in paths)}], columns = {{{columns}}}, "
-            "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
-            "strict_mode = true, null_padding = false, encoding = 'utf-8', "
-            "filename = '__path')")
+    # Absolute paths without glob characters (see plan): DuckDB reads exactly these files. No
+    # hive partitioning: a folder named like "nationality=AFG" must not become a column.
+    return (f"read_csv([{', '.join(_q(_duckdb_path(p)) for p in paths)}], "
+            f"columns = {{{columns}}}, header = true, auto_detect = false, delim = ',', "
+            "quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
+            "encoding = 'utf-8', hive_partitioning = false, filename = '__path')")
+
+
+def _duckdb_path(path: Path) -> str:
+    """The path DuckDB is given (and gives back in ``__path``) for a file."""
+    return str(path.absolute())
 
 
 class _RowsToWord(Exception):
@@ -488,10 +499,11 @@ def _load_files(con: duckdb.DuckDBPyConnection, contract: Contract, files: list[
                 duckdb.NotImplementedException) as exc:  # I/O and memory errors go up
             if _STOP in str(exc):
                 raise _RowsToWord(f"{where}: a row breaks a rule") from None
-            first = str(exc).splitlines()[0][:200]
-            raise NeedsPolars(f"{where}: {first}") from None
-        # Each file's rows in the order of the file, one file after the other (insertion
-        # order is kept), as many as the scan counted: else DuckDB read it otherwise.
+            raise NeedsPolars(f"{_failed_file(exc, group, where)}: "
+                              f"{str(exc).splitlines()[0][:200]}") from None
+        # Each file's rows together, one file after the other, as many as the scan counted:
+        # else DuckDB read it otherwise. (Within a file, the rows keep the file's order:
+        # DuckDB keeps insertion order.)
         found = {file: (low, high, count) for file, low, high, count in con.execute(
             f"SELECT __file, min(rowid), max(rowid), count(*) FROM {name} "
             f"WHERE rowid >= {start} GROUP BY __file").fetchall()}
@@ -511,6 +523,17 @@ def _load_files(con: duckdb.DuckDBPyConnection, contract: Contract, files: list[
         if inserted != sum(rows[f.display] for f in group) or len(found) != len(group):
             raise NeedsPolars(f"{where}: rows DuckDB read otherwise")
     return rows
+
+
+def _failed_file(exc: Exception, group: list[_File], default: str) -> str:
+    """The file a DuckDB reading error names (its ``file = ...`` line), as reports name it."""
+    for line in str(exc).splitlines():
+        if line.strip().startswith("file = "):
+            named = line.strip().removeprefix("file = ")
+            for f in group:
+                if _duckdb_path(f.path) == named:
+                    return f.display
+    return default
 
 
 def _number_rows(con: duckdb.DuckDBPyConnection, table: str, start: int, rows) -> None:
