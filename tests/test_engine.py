@@ -416,10 +416,10 @@ def test_what_duckdb_reads_without_stopping_is_what_the_polars_engine_reads(firs
             return
         con = duckdb.connect()
         try:
-            rows = con.execute(f"SELECT x, y FROM {engine.reader(path, ['x', 'y'])}").fetchall()
+            rows = con.execute(f"SELECT x, y FROM {engine.reader([path], ['x', 'y'])}").fetchall()
             spaced = con.execute(
                 f"SELECT bool_or(regexp_matches(x, $1) OR regexp_matches(y, $1)) FROM "
-                f"{engine.reader(path, ['x', 'y'])}", [engine._SPACE_AT_ENDS]).fetchone()[0]
+                f"{engine.reader([path], ['x', 'y'])}", [engine._SPACE_AT_ENDS]).fetchone()[0]
         except duckdb.Error:
             return
         finally:

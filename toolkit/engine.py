@@ -51,7 +51,7 @@ import duckdb
 
 from toolkit.contracts import ALL_DATASETS, EVENT_DATASETS, Contract, load_contracts
 from toolkit.errors import Finding, Report
-from toolkit.layout import LINE, ROW, discover, normalise_header
+from toolkit.layout import HEADER_PREFIX, LINE, ROW, discover, normalise_header
 from toolkit.reconcile import check_stock_flow_in
 from toolkit.rules import (
     CONTROL_PATTERN,
@@ -64,6 +64,7 @@ from toolkit.rules import (
     duplicate_finding,
     file_refusal,
 )
+from toolkit.warehouse import sql_string
 
 if TYPE_CHECKING:
     import numpy as np
@@ -75,7 +76,6 @@ AUTO_MIN_BYTES = 32 * 2**20
 MEMORY_LIMIT = os.environ.get("TOOLKIT_DUCKDB_MEMORY", "2GB")
 #: How the engine tells the DuckDB run that a row needs the Polars engine.
 _STOP = "toolkit: this row needs the careful check"
-_HEADER_PREFIX = 64 * 1024
 #: Characters that make a path a pattern to DuckDB's file reader.
 _GLOB = "*?[]{}"
 _CHUNK = 8 * 2**20
@@ -110,10 +110,6 @@ class _File:
     header: list[str]
     #: The file's :class:`_Layout`, from :func:`_scan`, which runs beside the load.
     scan: Future
-
-
-def _q(text: str) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
 
 
 def _ident(name: str) -> str:
@@ -290,7 +286,7 @@ def _check_quote_runs(path: Path, data, quotes, before_block: int, inside: int) 
 def _header(path: Path, contract: Contract) -> list[str]:
     """The header on line 1, when it names each column of the contract exactly once."""
     with path.open("rb") as fh:
-        prefix = fh.read(_HEADER_PREFIX)
+        prefix = fh.read(HEADER_PREFIX)
     if prefix.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise NeedsPolars(f"{path.name}: UTF-16")
     # A UTF-8 byte-order mark (spreadsheets write one) is not part of the header; DuckDB's
@@ -363,10 +359,10 @@ def _text_guard(col, text: str) -> list[str]:
     if col.type != "url":
         unsafe += "|" + FORMULA_PATTERN.removeprefix("(?s)")
     # strlen counts bytes, at least the characters the Polars engine counts.
-    out = [f"NOT regexp_matches({text}, {_q('(?s)' + unsafe)})",
+    out = [f"NOT regexp_matches({text}, {sql_string('(?s)' + unsafe)})",
            f"strlen({text}) <= {MAX_CELL_CHARS}"]
     if col.type == "url":
-        out.append(f"regexp_matches({text}, {_q(_PLAIN_URL)})")
+        out.append(f"regexp_matches({text}, {sql_string(_PLAIN_URL)})")
     return out
 
 
@@ -380,8 +376,8 @@ def _parts(contract: Contract, as_of: dt.date) -> tuple[list[str], list[str], st
         if col.type == "date":
             inner += [f"{source} AS {text}", f"TRY_CAST({source} AS DATE) AS {value}"]
             ok.append(f"({text} IS NULL OR ({value} IS NOT NULL AND CAST({value} AS VARCHAR) = "
-                      f"{text} AND {value} BETWEEN DATE {_q(EARLIEST_DATE.isoformat())} "
-                      f"AND DATE {_q(as_of.isoformat())}))")
+                      f"{text} AND {value} BETWEEN DATE {sql_string(EARLIEST_DATE.isoformat())} "
+                      f"AND DATE {sql_string(as_of.isoformat())}))")
         elif col.type == "integer":
             inner += [f"{source} AS {text}", f"TRY_CAST({source} AS BIGINT) AS {value}"]
             checks = [f"{value} IS NOT NULL", f"CAST({value} AS VARCHAR) = {text}",
@@ -397,7 +393,7 @@ def _parts(contract: Contract, as_of: dt.date) -> tuple[list[str], list[str], st
             inner.append(f"{source} AS {value}")
             conditions = []
             if col.type == "enum":
-                conditions.append(f"{value} IN ({', '.join(_q(v) for v in col.values)})")
+                conditions.append(f"{value} IN ({', '.join(sql_string(v) for v in col.values)})")
             elif col.type == "iso3":
                 conditions.append(f"TRY_CAST({value} AS iso3) IS NOT NULL")
             else:
@@ -416,8 +412,9 @@ def _parts(contract: Contract, as_of: dt.date) -> tuple[list[str], list[str], st
 def _file_column(files: list[_File]) -> str:
     """``__file`` (the name reports use) from the reader's ``__path`` column."""
     if len(files) == 1:
-        return _q(files[0].display)
-    cases = " ".join(f"WHEN {_q(_duckdb_path(f.path))} THEN {_q(f.display)}" for f in files)
+        return sql_string(files[0].display)
+    cases = " ".join(f"WHEN {sql_string(_duckdb_path(f.path))} THEN {sql_string(f.display)}"
+                     for f in files)
     return f"CASE __path {cases} END"
 
 
@@ -429,10 +426,11 @@ def _select(contract: Contract, files: list[_File], as_of: dt.date) -> str:
     insert) and stops the statement otherwise.
     """
     inner, outer, ok = _parts(contract, as_of)
+    source = reader([f.path for f in files], files[0].header)
     return (
         f"SELECT {', '.join(outer)}, {_file_column(files)}, "
-        f"CASE WHEN {ok} THEN 0 ELSE error({_q(_STOP)}) END "
-        f"FROM (SELECT {', '.join(inner)}, __path FROM {reader(files)})"
+        f"CASE WHEN {ok} THEN 0 ELSE error({sql_string(_STOP)}) END "
+        f"FROM (SELECT {', '.join(inner)}, __path FROM {source})"
     )
 
 
@@ -442,23 +440,20 @@ def _flagging_select(contract: Contract, files: list[_File], as_of: dt.date) -> 
     inner, _, ok = _parts(contract, as_of)
     text = [_ident(("t:" if c.type in ("date", "integer") else "") + c.name)
             for c in contract.columns]
+    source = reader([f.path for f in files], files[0].header)
     return (
         f"SELECT {', '.join(text)}, {_file_column(files)}, 0, NOT coalesce({ok}, FALSE) "
-        f"FROM (SELECT {', '.join(inner)}, __path FROM {reader(files)})"
+        f"FROM (SELECT {', '.join(inner)}, __path FROM {source})"
     )
 
 
-def reader(files: list[_File] | Path, header: list[str] | None = None) -> str:
-    """DuckDB's ``read_csv`` of files (of one header) as the engine reads them: every cell as
+def reader(paths: list[Path], header: list[str]) -> str:
+    """DuckDB's ``read_csv`` of files with this header as the engine reads them: every cell as
     text or NULL, and each row's file in ``__path``."""
-    if isinstance(files, Path):
-        paths, header = [files], header
-    else:
-        paths, header = [f.path for f in files], files[0].header
-    columns = ", ".join(f"{_q(h)}: 'VARCHAR'" for h in header)
+    columns = ", ".join(f"{sql_string(h)}: 'VARCHAR'" for h in header)
     # Absolute paths without glob characters (see plan): DuckDB reads exactly these files. No
     # hive partitioning: a folder named like "nationality=AFG" must not become a column.
-    return (f"read_csv([{', '.join(_q(_duckdb_path(p)) for p in paths)}], "
+    return (f"read_csv([{', '.join(sql_string(_duckdb_path(p)) for p in paths)}], "
             f"columns = {{{columns}}}, header = true, auto_detect = false, delim = ',', "
             "quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
             "encoding = 'utf-8', hive_partitioning = false, filename = '__path')")
@@ -599,6 +594,7 @@ def _possible_duplicates(con: duckdb.DuckDBPyConnection) -> list[Finding]:
     """The same pairs as :func:`toolkit.validate.check_possible_duplicates`: neighbours in
     (persons, place, nationality, event_date, file, row) order, a few days apart."""
     findings = []
+    earliest = sql_string(EARLIEST_DATE.isoformat())
     for name in EVENT_DATASETS:
         place = "from_country" if name == "repatriations" else "country"
         keys = f"persons, {place}, nationality"
@@ -614,8 +610,8 @@ def _possible_duplicates(con: duckdb.DuckDBPyConnection) -> list[Finding]:
             SELECT count(*) FROM (
                 SELECT k - lag(k) OVER (ORDER BY k) AS gap FROM (
                     SELECT (hash({keys}) & ~{_DAY_BITS_MASK}::UBIGINT)
-                           | least(greatest(event_date - DATE {_q(EARLIEST_DATE.isoformat())},
-                                          0), {_DAY_BITS_MASK})::UBIGINT AS k
+                           | least(greatest(event_date - DATE {earliest}, 0),
+                                   {_DAY_BITS_MASK})::UBIGINT AS k
                     FROM {_ident(name)} WHERE {present}))
             WHERE gap <= {DUPLICATE_WINDOW_DAYS}
         """).fetchone()[0]:
@@ -646,8 +642,8 @@ def _run_duckdb(raw_dir: Path, as_of: dt.date, files: dict[str, list[_File]], db
     spill = Path(tempfile.mkdtemp(prefix=".duckdb-spill-", dir=db.parent))
     con = duckdb.connect(str(db))
     try:
-        con.execute(f"SET memory_limit = {_q(MEMORY_LIMIT)}")
-        con.execute(f"SET temp_directory = {_q(str(spill))}")
+        con.execute(f"SET memory_limit = {sql_string(MEMORY_LIMIT)}")
+        con.execute(f"SET temp_directory = {sql_string(str(spill))}")
         con.execute(warehouse.iso3_type_ddl())
         try:
             report, file_rows = _strict(con, contracts, files, as_of, progress)

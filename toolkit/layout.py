@@ -15,6 +15,8 @@ ROW = "__row"
 FILE = "__file"
 #: The text-editor line a CSV record starts on, where it differs from its row.
 LINE = "__line"
+#: How much of the start of a CSV file the fast readers look at for its header.
+HEADER_PREFIX = 64 * 1024
 
 
 def normalise_header(name: str) -> str:

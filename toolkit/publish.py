@@ -79,7 +79,7 @@ from toolkit.publish_tables import (
     summary_table,
 )
 from toolkit.reconcile import FINDINGS_SQL, STOCK_SQL
-from toolkit.warehouse import WAREHOUSE
+from toolkit.warehouse import WAREHOUSE, sql_string
 
 RELEASES = "releases"
 STAGING_PREFIX = ".staging-"
@@ -249,10 +249,6 @@ def find_previous(out_dir: Path, release_id: str) -> PreviousRelease | None:
     return PreviousRelease(older[-1], dt.date.fromisoformat(older[-1]), folder, manifest)
 
 
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def open_release_connection(out_dir: Path, as_of: dt.date | None
                             ) -> tuple[duckdb.DuckDBPyConnection, dt.date, dt.date]:
     """An in-memory DuckDB with the warehouse attached read-only and its tables as views,
@@ -262,7 +258,7 @@ def open_release_connection(out_dir: Path, as_of: dt.date | None
         raise PublishError(f"no warehouse at {path}: run `toolkit load` first")
     con = duckdb.connect(":memory:")
     try:
-        con.execute(f"ATTACH {_sql_str(str(path))} AS wh (READ_ONLY)")
+        con.execute(f"ATTACH {sql_string(str(path))} AS wh (READ_ONLY)")
         rows = con.execute("SELECT value FROM wh.load_info WHERE key = 'as_of'").fetchall()
         row = rows[0] if rows else None
         if row is None:

@@ -28,6 +28,7 @@ import polars as pl
 from toolkit.errors import Finding
 from toolkit.layout import (  # noqa: F401  (part of this module's interface)
     FILE,
+    HEADER_PREFIX,
     LINE,
     ROW,
     SYSTEM_FILES,
@@ -413,10 +414,6 @@ def _read_csv_python(text: str, header: list[str], header_row: int
     return frame, issues
 
 
-#: The part of a file in which the direct path looks for the header.
-_HEADER_PREFIX = 64 * 1024
-
-
 def _is_utf8(data: bytes, block: int = 1 << 20) -> bool:
     """Whether ``data`` is valid UTF-8, decoded block by block (no copy of the whole text)."""
     if data.isascii():
@@ -450,7 +447,7 @@ def _read_csv_direct(data: bytes, encoding: str | None, known: set[str]
         return None  # classic Mac line ends, a stray carriage return, a quote left open
     if not _is_utf8(data):
         return None
-    prefix = data[:_HEADER_PREFIX]
+    prefix = data[:HEADER_PREFIX]  # where the direct path looks for the header
     if len(data) > len(prefix):
         prefix = prefix[:prefix.rfind(b"\n") + 1]
     try:

@@ -27,13 +27,14 @@ if TYPE_CHECKING:
 WAREHOUSE = "warehouse.duckdb"
 
 
-def _quote(value: str) -> str:
+def sql_string(value: str) -> str:
+    """``value`` as an SQL string literal."""
     return "'" + str(value).replace("'", "''") + "'"
 
 
 def iso3_type_ddl() -> str:
     """``CREATE TYPE iso3``: the codes :func:`table_ddl`'s ISO3 checks cast to; run it first."""
-    return f"CREATE TYPE iso3 AS ENUM ({', '.join(_quote(v) for v in sorted(iso3_codes()))})"
+    return f"CREATE TYPE iso3 AS ENUM ({', '.join(sql_string(v) for v in sorted(iso3_codes()))})"
 
 
 def table_ddl(contract: Contract, table: str | None = None) -> str:
@@ -50,7 +51,7 @@ def table_ddl(contract: Contract, table: str | None = None) -> str:
             parts.append("NOT NULL")
         checks = []
         if col.type == "enum":
-            checks.append(f'"{col.name}" IN ({", ".join(_quote(v) for v in col.values)})')
+            checks.append(f'"{col.name}" IN ({", ".join(sql_string(v) for v in col.values)})')
         if col.type == "iso3":
             # A cast to the ENUM type of ISO3_TYPE_DDL is a hash lookup; IN (250 literals) is
             # not. The column stays VARCHAR; a NULL passes, as it did with IN.
