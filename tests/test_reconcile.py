@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 import duckdb
@@ -12,10 +13,12 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from toolkit.errors import EXIT_OK
+from toolkit import reconcile
 from toolkit.reconcile import (
     ANY_NEGATIVE_CODED_SQL,
     NEGATIVE_COUNT_SQL,
     STOCK_SQL,
+    any_negative_coded,
     check_stock_flow,
     stock_findings_frame,
 )
@@ -123,19 +126,61 @@ def _flows(kind: str, rows: list[tuple]) -> pl.DataFrame:
 # Another pair's flows come first in the one order: a pair's stock must not borrow them.
 @example([("KHM", "CHN", D1, 5)], [("KHM", "KOR", D1, 3)])
 @example([("KHM", "CHN", D2, 5)], [("KHM", "CHN", D1, 3), ("KHM", "KOR", D3, 1)])
+# Negative on one day, back above zero later: the stock of each day counts, not the total.
+@example([("KHM", "CHN", D2, 5)], [("KHM", "CHN", D1, 3)])
 # The same day: detentions count first.
 @example([("MMR", "KOR", D1, 2)], [("MMR", "KOR", D1, 2), ("MMR", "KOR", D1, 1)])
-def test_the_coded_screen_finds_a_negative_stock_exactly_when_the_stock_has_one(dets, reps):
-    """The DuckDB engine asks ANY_NEGATIVE_CODED_SQL whether a stock goes negative; it must
-    answer as the stock of STOCK_SQL does, for any flows (several places and nationalities,
-    days shared or not, counts below 1 and empty cells left out)."""
+def test_the_coded_screens_find_a_negative_stock_exactly_when_the_stock_has_one(dets, reps):
+    """The DuckDB engine asks any_negative_coded (a grid of pairs by days), or for a large grid
+    ANY_NEGATIVE_CODED_SQL, whether a stock goes negative; both must answer as the stock of
+    STOCK_SQL does, for any flows (several places and nationalities, days shared or not,
+    counts below 1 and empty cells left out)."""
+    with _coded(dets, reps) as con:
+        negative = con.execute(NEGATIVE_COUNT_SQL).fetchone()[0]
+        coded = con.execute(ANY_NEGATIVE_CODED_SQL).fetchone()[0]
+        grid = any_negative_coded(con)
+        too_large = any_negative_coded(con, max_cells=1)  # the SQL answers
+    assert (coded > 0) == (negative > 0)
+    assert grid == (negative > 0)
+    assert too_large == (negative > 0)
+
+
+@contextlib.contextmanager
+def _coded(dets: list[tuple], reps: list[tuple]):
     con = duckdb.connect(":memory:")
     try:
         con.execute(iso3_type_ddl())
         con.register("detentions", _flows("detentions", dets).to_arrow())
         con.register("repatriations", _flows("repatriations", reps).to_arrow())
-        negative = con.execute(NEGATIVE_COUNT_SQL).fetchone()[0]
-        coded = con.execute(ANY_NEGATIVE_CODED_SQL).fetchone()[0]
+        yield con
     finally:
         con.close()
-    assert (coded > 0) == (negative > 0)
+
+
+_GOES_NEGATIVE = ([("KHM", "CHN", D1, 5), ("KHM", "KOR", D1, 2)],
+                  [("KHM", "CHN", D2, 5), ("KHM", "KOR", D2, 3)])
+
+
+def test_the_grid_answers_itself_while_it_fits(monkeypatch):
+    """The grid really runs (the SQL is made to fail), and sees the stock go negative."""
+    monkeypatch.setattr(reconcile, "ANY_NEGATIVE_CODED_SQL", "SELECT error('not the grid')")
+    with _coded(*_GOES_NEGATIVE) as con:
+        assert any_negative_coded(con) is True
+        assert any_negative_coded(con, max_cells=4) is True  # 2 pairs x 2 days fit
+        with pytest.raises(duckdb.Error, match="not the grid"):
+            any_negative_coded(con, max_cells=3)
+        with pytest.raises(duckdb.Error, match="not the grid"):
+            any_negative_coded(con, max_flows=3)
+    with _coded([], []) as con:
+        assert any_negative_coded(con) is False
+
+
+def test_counts_too_large_to_add_exactly_go_to_the_sql(monkeypatch):
+    """float64 adds integers exactly only below 2**53: larger totals are left to the SQL."""
+    with _coded(*_GOES_NEGATIVE) as con:
+        monkeypatch.setattr(reconcile, "_EXACT", 15)  # the flows' persons add up to 15
+        monkeypatch.setattr(reconcile, "ANY_NEGATIVE_CODED_SQL", "SELECT error('the SQL')")
+        with pytest.raises(duckdb.Error, match="the SQL"):
+            any_negative_coded(con)
+        monkeypatch.setattr(reconcile, "_EXACT", 16)
+        assert any_negative_coded(con) is True

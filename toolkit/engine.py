@@ -78,7 +78,9 @@ MEMORY_LIMIT = os.environ.get("TOOLKIT_DUCKDB_MEMORY", "2GB")
 _STOP = "toolkit: this row needs the careful check"
 #: Characters that make a path a pattern to DuckDB's file reader.
 _GLOB = "*?[]{}"
-_CHUNK = 8 * 2**20
+#: The scan's block: small enough that its several passes over a block find it in the CPU's
+#: cache (1 MiB: 0.6 s for the 1M-row detentions file; 8 MiB blocks: 0.8 s).
+_CHUNK = 2**20
 
 
 class NeedsPolars(Exception):
