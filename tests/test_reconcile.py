@@ -12,8 +12,8 @@ from conftest import SHIPPED_RAW
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from toolkit.errors import EXIT_OK
 from toolkit import reconcile
+from toolkit.errors import EXIT_OK
 from toolkit.reconcile import (
     ANY_NEGATIVE_CODED_SQL,
     NEGATIVE_COUNT_SQL,
