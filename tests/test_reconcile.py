@@ -176,11 +176,20 @@ def test_the_grid_answers_itself_while_it_fits(monkeypatch):
 
 
 def test_counts_too_large_to_add_exactly_go_to_the_sql(monkeypatch):
-    """float64 adds integers exactly only below 2**53: larger totals are left to the SQL."""
+    """float64 adds integers exactly only below 2**53: when the largest count times the number
+    of flows may reach it, the SQL answers."""
     with _coded(*_GOES_NEGATIVE) as con:
-        monkeypatch.setattr(reconcile, "_EXACT", 15)  # the flows' persons add up to 15
+        monkeypatch.setattr(reconcile, "_EXACT", 20)  # 4 flows, the largest of 5 persons
         monkeypatch.setattr(reconcile, "ANY_NEGATIVE_CODED_SQL", "SELECT error('the SQL')")
         with pytest.raises(duckdb.Error, match="the SQL"):
             any_negative_coded(con)
-        monkeypatch.setattr(reconcile, "_EXACT", 16)
+        monkeypatch.setattr(reconcile, "_EXACT", 21)
+        assert any_negative_coded(con) is True
+
+
+def test_huge_counts_are_not_rounded_away():
+    """Counts whose sum would wrap around in int64 (far beyond what the contract allows) still
+    get the right answer: 2**62 detained, 2**62 + 1 repatriated the next day."""
+    with _coded([("KHM", "CHN", D1, 2**62)], [("KHM", "CHN", D2, 2**62 + 1)]) as con:
+        assert con.execute(NEGATIVE_COUNT_SQL).fetchone()[0] == 1
         assert any_negative_coded(con) is True

@@ -126,8 +126,9 @@ WITH flows AS ({CODED_FLOWS_SQL}), daily AS (
 SELECT count(*) FROM ordered JOIN pairs USING (pair) WHERE net < 0 AND running - before < 0
 """
 
-#: The most cells (pairs x days, 8 bytes each: 64 MiB) and flows (16 bytes each) that
-#: :func:`any_negative_coded` works on in memory; above either, ANY_NEGATIVE_CODED_SQL answers.
+#: The most cells (pairs x days) and flows that :func:`any_negative_coded` works on in memory
+#: (at both limits, about 250 MiB with numpy's temporaries); above either,
+#: ANY_NEGATIVE_CODED_SQL answers.
 #: The benchmark's 1M-row synthetic data has 3,000 pairs over 2,180 days (6.5 million cells)
 #: and 1.5 million flows; the shipped data has 9 pairs.
 GRID_CELLS = 2**23
@@ -164,7 +165,8 @@ def any_negative_coded(con: duckdb.DuckDBPyConnection, max_cells: int = GRID_CEL
     seen[pair] = True
     row = np.cumsum(seen) - 1  # pair code -> its row in the grid
     pairs = int(row[-1]) + 1
-    if pairs * span > max_cells or int(np.abs(net).sum()) >= _EXACT:
+    # (in Python integers: a sum in int64 could wrap around)
+    if pairs * span > max_cells or max(int(net.max()), -int(net.min())) * flows >= _EXACT:
         return bool(con.execute(ANY_NEGATIVE_CODED_SQL).fetchone()[0])
     grid = np.bincount(row[pair] * span + (day - low), weights=net,
                        minlength=pairs * span).reshape(pairs, span)
