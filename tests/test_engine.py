@@ -548,3 +548,88 @@ def test_a_reading_error_in_one_of_several_files_names_that_file(tmp_path, monke
     outcome = validate_and_load(raw, SYN_AS_OF, engine="duckdb")
     assert outcome.engine == "polars"
     assert outcome.handed_over.startswith("detentions/synthetic-detentions-002.csv: ")
+
+
+def _in_cp949(synthetic: Path, tmp_path: Path, first_korean_row: int, edit=None) -> Path:
+    """The synthetic folder with its detentions file in CP949, Korean from ``first_korean_row``
+    on (after DuckDB's start of a file when far down), and ``edit`` applied."""
+    raw = tmp_path / "raw"
+    shutil.copytree(synthetic, raw)
+    path = sorted((raw / "detentions").glob("*.csv"))[0]
+    lines = path.read_text(encoding="utf-8").split("\n")
+    for i in range(first_korean_row - 1, len(lines)):
+        lines[i] = lines[i].replace("Synthetic site", "합성 장소").replace("synthetic record",
+                                                                         "합성 기록")
+    text = "\n".join(lines)
+    path.write_bytes((edit(text) if edit else text).encode("cp949"))
+    return raw
+
+
+def _enum_slip(row: int):
+    """An edit: date_precision "Day" on ``row``."""
+    def edit(text: str) -> str:
+        lines, header, cells = _cells(text, row)
+        cells[header.index("date_precision")] = "Day"
+        lines[row - 1] = ",".join(cells)
+        return "\n".join(lines)
+    return edit
+
+
+@pytest.mark.parametrize(("first_korean_row", "edit", "errors"), [
+    (2, None, 0),
+    (2900, None, 0),  # Korean only past 64 KiB: DuckDB refuses the file, then reads a copy
+    (2, _enum_slip(40), 1),
+    (2900, _enum_slip(2950), 1),
+    (2, lambda t: _blank_line(t, 100), 0),
+], ids=["korean from the start", "korean far down", "an error", "an error far down",
+        "a blank line"])
+def test_a_cp949_return_is_read_by_duckdb_through_a_utf8_copy(synthetic, tmp_path,
+                                                              first_korean_row, edit, errors):
+    """Korean statisticians' files are often CP949 (Excel in Korea saves it): the DuckDB
+    engine reads a UTF-8 copy of them, decoded as the Polars engine decodes, instead of handing
+    the whole return to the Polars engine; the warehouse records the original file's SHA-256
+    (both() compares raw_files) and the copies are removed (both() checks for leftovers)."""
+    raw = _in_cp949(synthetic, tmp_path, first_korean_row, edit)
+    assert not engine._utf8_file(sorted((raw / "detentions").glob("*.csv"))[0])
+    polars, duck = both(raw, tmp_path / "out", SYN_AS_OF)
+    assert duck.engine == "duckdb" and duck.handed_over is None
+    assert len(polars.report.errors) == errors
+    if not errors:
+        con = duckdb.connect(str(duck.warehouse), read_only=True)
+        try:
+            places = con.execute("SELECT count(*) FROM detentions WHERE location LIKE '합성 장소%'"
+                                 ).fetchone()[0]
+        finally:
+            con.close()
+        assert places > 0
+
+
+def test_a_named_cp949_encoding_is_read_by_duckdb_too(synthetic, tmp_path):
+    raw = _in_cp949(synthetic, tmp_path, 2)
+    args = (raw, SYN_AS_OF, "cp949")
+    polars = validate_and_load(*args, out_dir=tmp_path / "polars", engine="polars")
+    duck = validate_and_load(*args, out_dir=tmp_path / "duckdb", engine="duckdb")
+    assert duck.engine == "duckdb" and polars.report.exit_code == 0
+    assert tables(duck.warehouse) == tables(polars.warehouse)
+    # A name the DuckDB engine does not copy from goes to the Polars engine, as before.
+    assert validate_and_load(raw, SYN_AS_OF, "cp1252", engine="duckdb").engine == "polars"
+
+
+def test_a_file_the_polars_engine_would_refuse_to_decode_goes_to_it(synthetic, tmp_path):
+    """A UTF-8 line with Hangul in a CP949 file: the Polars engine refuses the mix, and the
+    DuckDB engine hands it over to say so in its words."""
+    raw = _in_cp949(synthetic, tmp_path, 2)
+    path = sorted((raw / "detentions").glob("*.csv"))[0]
+    path.write_bytes(path.read_bytes() + "X,2025-01-01,day,KHM,,서울,KOR,1,,,,,other,SYN-SRC-001,"
+                     "\n".encode())
+    polars, duck = both(raw, tmp_path / "out", SYN_AS_OF)
+    assert duck.engine == "polars" and "mixes encodings" in duck.handed_over
+    assert any(f.rule == "unreadable_file" for f in polars.report.findings)
+
+
+def test_a_cp949_file_too_large_to_copy_goes_to_the_polars_engine(synthetic, tmp_path,
+                                                                 monkeypatch):
+    raw = _in_cp949(synthetic, tmp_path, 2)
+    monkeypatch.setattr(engine, "COPY_MAX_BYTES", 1000)
+    outcome = validate_and_load(raw, SYN_AS_OF, engine="duckdb")
+    assert outcome.engine == "polars" and "to copy as UTF-8" in outcome.handed_over

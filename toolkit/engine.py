@@ -87,6 +87,10 @@ class NeedsPolars(Exception):
     """The input is not clean, well-formed CSV: the Polars engine checks (and words) it."""
 
 
+class _UnreadByDuckDB(NeedsPolars):
+    """DuckDB's reader refused a file (a CP949 file among them: see :func:`_transcode`)."""
+
+
 @dataclass
 class Outcome:
     """What a validation (and load) did: the report, and the engine that made it."""
@@ -112,6 +116,13 @@ class _File:
     header: list[str]
     #: The file's :class:`_Layout`, from :func:`_scan`, which runs beside the load.
     scan: Future
+    #: A UTF-8 copy that DuckDB reads instead of a CP949 file (see :func:`_transcode`).
+    copy: Path | None = None
+
+    @property
+    def source(self) -> Path:
+        """What DuckDB reads: the file, or its UTF-8 copy."""
+        return self.copy or self.path
 
 
 def _ident(name: str) -> str:
@@ -315,7 +326,8 @@ def plan(raw_dir: Path, pool: ThreadPoolExecutor, encoding: str | None = None
     The scan of each file (:func:`_scan`) is started in ``pool``; its outcome is awaited when
     the file has been loaded, so reading the bytes overlaps DuckDB's work.
     """
-    if encoding is not None and codecs.lookup(encoding).name != "utf-8":
+    if encoding is not None and codecs.lookup(encoding).name not in ("utf-8",
+                                                                      *_COPIED_ENCODINGS):
         raise NeedsPolars(f"the encoding {encoding!r} was given")
     contracts = load_contracts()
     files: dict[str, list[_File]] = {}
@@ -335,6 +347,72 @@ def plan(raw_dir: Path, pool: ThreadPoolExecutor, encoding: str | None = None
             files[name].append(_File(path, display, header,
                                       pool.submit(_scan, path, len(header))))
     return files
+
+
+#: Encodings besides UTF-8 that the DuckDB engine reads through a UTF-8 copy of the file: CP949
+#: (what Korean government systems and Excel in Korea save) and EUC-KR, its subset. Their
+#: two-byte characters never hold a comma, a quote or a line end, so :func:`_scan` of the
+#: original bytes (its structure, rows, lines and SHA-256) holds for the copy.
+_COPIED_ENCODINGS = ("cp949", "euc_kr")
+#: The largest file copied: it is decoded whole, by the Polars engine's own
+#: :func:`toolkit.read.decode_csv` (so both engines accept and refuse alike), which takes about
+#: four times the file in memory. A larger file that is not UTF-8 goes to the Polars engine.
+COPY_MAX_BYTES = 256 * 2**20
+
+
+def _utf8_prefix(path: Path) -> bool:
+    """Whether the start of the file is UTF-8 (a character cut at the end of it allowed)."""
+    with path.open("rb") as fh:
+        prefix = fh.read(HEADER_PREFIX)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(prefix, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _utf8_file(path: Path) -> bool:
+    """Whether the whole file is UTF-8, read in blocks."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as fh:
+            while block := fh.read(_CHUNK):
+                if not block.isascii():
+                    decoder.decode(block)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _transcode(files: dict[str, list[_File]], folder: Callable[[], Path],
+               encoding: str | None) -> bool:
+    """Give DuckDB a UTF-8 copy of each file in CP949 (or in ``encoding``); whether any was
+    made. ``folder()`` gives the folder for the copies.
+
+    A file is decoded as the Polars engine decodes it (:func:`toolkit.read.decode_csv`): a file
+    that engine would refuse (two encodings mixed, a byte neither UTF-8 nor CP949, text that
+    looks like Windows-1252 read wrongly) goes to it, which words the refusal.
+    """
+    made = False
+    for f in (f for fs in files.values() for f in fs):
+        if f.copy is not None or (encoding is None and _utf8_file(f.path)):
+            continue
+        if f.path.stat().st_size > COPY_MAX_BYTES:
+            raise NeedsPolars(f"{f.display}: not UTF-8, and over {COPY_MAX_BYTES:,} bytes to "
+                              "copy as UTF-8")
+        from toolkit.read import UnreadableFile, decode_csv
+
+        try:
+            text, used = decode_csv(f.path.read_bytes(), encoding)
+        except UnreadableFile as exc:
+            raise NeedsPolars(f"{f.display}: {exc}") from None
+        if codecs.lookup(used).name not in _COPIED_ENCODINGS:
+            continue
+        f.copy = folder() / f"{f.display.replace('/', '__')}"
+        f.copy.write_bytes(text.encode("utf-8"))
+        made = True
+    return made
 
 
 def raw_csv_bytes(raw_dir: Path) -> int:
@@ -444,7 +522,7 @@ def _file_column(files: list[_File]) -> str:
     """``__file`` (the name reports use) from the reader's ``__path`` column."""
     if len(files) == 1:
         return sql_string(files[0].display)
-    cases = " ".join(f"WHEN {sql_string(_duckdb_path(f.path))} THEN {sql_string(f.display)}"
+    cases = " ".join(f"WHEN {sql_string(_duckdb_path(f.source))} THEN {sql_string(f.display)}"
                      for f in files)
     return f"CASE __path {cases} END"
 
@@ -457,7 +535,7 @@ def _select(contract: Contract, files: list[_File], as_of: dt.date) -> str:
     insert) and stops the statement otherwise.
     """
     parts = _parts(contract, as_of)
-    source = reader([f.path for f in files], files[0].header)
+    source = reader([f.source for f in files], files[0].header)
     return (
         f"SELECT {', '.join(parts.outer)}, {_file_column(files)}, "
         f"CASE WHEN {parts.guard} THEN 0 ELSE error({sql_string(_STOP)}) END "
@@ -471,7 +549,7 @@ def _flagging_select(contract: Contract, files: list[_File], as_of: dt.date) -> 
     parts = _parts(contract, as_of)
     text = [_ident(("t:" if c.type in ("date", "integer") else "") + c.name)
             for c in contract.columns]
-    source = reader([f.path for f in files], files[0].header)
+    source = reader([f.source for f in files], files[0].header)
     return (
         f"SELECT {', '.join(text)}, {_file_column(files)}, 0, NOT coalesce({parts.ok}, FALSE) "
         f"FROM (SELECT {', '.join(parts.inner)}, __path FROM {source})"
@@ -528,8 +606,8 @@ def _load_files(con: duckdb.DuckDBPyConnection, contract: Contract, files: list[
             if _STOP in str(exc) or (select is None
                                      and isinstance(exc, duckdb.ConstraintException)):
                 raise _RowsToWord(f"{where}: a row breaks a rule") from None
-            raise NeedsPolars(f"{_failed_file(exc, group, where)}: "
-                              f"{str(exc).splitlines()[0][:200]}") from None
+            raise _UnreadByDuckDB(f"{_failed_file(exc, group, where)}: "
+                                  f"{str(exc).splitlines()[0][:200]}") from None
         # Each file's rows together, one file after the other, as many as the scan counted:
         # else DuckDB read it otherwise. (Within a file, the rows keep the file's order:
         # DuckDB keeps insertion order.)
@@ -560,7 +638,7 @@ def _failed_file(exc: Exception, group: list[_File], default: str) -> str:
         if line.strip().startswith("file = "):
             named = line.strip().removeprefix("file = ")
             for f in group:
-                if _duckdb_path(f.path) == named:
+                if _duckdb_path(f.source) == named:
                     return f.display
     return default
 
@@ -790,6 +868,9 @@ def _try_duckdb(raw_dir: Path, as_of: dt.date, encoding: str | None, out_dir: Pa
 
     step("looking at the files")
     scratch = None
+    copies: list[Path] = []
+    # An encoding named other than UTF-8 (CP949 or EUC-KR, see plan): every file is copied.
+    named = encoding if encoding and codecs.lookup(encoding).name != "utf-8" else None
     with ThreadPoolExecutor(1) as pool:
         try:
             files = plan(raw_dir, pool, encoding)
@@ -799,14 +880,35 @@ def _try_duckdb(raw_dir: Path, as_of: dt.date, encoding: str | None, out_dir: Pa
             else:
                 scratch = Path(tempfile.mkdtemp(prefix="toolkit-validate-"))
                 db = scratch / "check.duckdb"
+
+            def folder() -> Path:  # for UTF-8 copies, beside the database; made when needed
+                if not copies:
+                    copies.append(Path(tempfile.mkdtemp(prefix=".utf8-copies-", dir=db.parent)))
+                if set(_duckdb_path(copies[0])) & set(_GLOB):
+                    raise NeedsPolars(f"a folder for UTF-8 copies with one of {_GLOB}")
+                return copies[0]
+
             try:
-                outcome = _run_duckdb(raw_dir, as_of, files, db, out_dir, step)
+                if named or not all(_utf8_prefix(f.path) for fs in files.values() for f in fs):
+                    step("copying files that are not UTF-8")
+                    _transcode(files, folder, named)
+                try:
+                    outcome = _run_duckdb(raw_dir, as_of, files, db, out_dir, step)
+                except _UnreadByDuckDB:
+                    # CP949 further down a file than its start: copy it and read again.
+                    if not _transcode(files, folder, named):
+                        raise
+                    step("copied files that are not UTF-8; reading again")
+                    _remove(db)
+                    outcome = _run_duckdb(raw_dir, as_of, files, db, out_dir, step)
                 if out_dir is not None and outcome.report.exit_code == 0:
                     os.replace(db, out_dir / WAREHOUSE)
                     outcome.warehouse = out_dir / WAREHOUSE
                 return outcome
             finally:
                 _remove(db)
+                for path in copies:
+                    shutil.rmtree(path, ignore_errors=True)
                 if scratch is not None:
                     shutil.rmtree(scratch, ignore_errors=True)
         finally:
