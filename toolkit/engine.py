@@ -5,7 +5,8 @@ Two engines check the same contracts:
 - **polars** (:mod:`toolkit.validate`): every file read into Polars and checked with the Pandera
   schema built from the contract, then loaded (:func:`toolkit.warehouse.write_warehouse`). It
   reads every format, explains every problem, and keeps every row in memory.
-- **duckdb** (this module): for well-formed UTF-8 CSV files. DuckDB's CSV reader streams each
+- **duckdb** (this module): for well-formed CSV files in UTF-8 (CP949 and EUC-KR files are read
+  through a UTF-8 copy, see :func:`_transcode`). DuckDB's CSV reader streams each
   file straight into its warehouse table. Dates and counts are typed by strict casts that must
   give back the text exactly, and the contract's row rules, compiled to SQL from the same
   :class:`~toolkit.contracts.Contract` objects as the Pandera schema, guard that one pass: the
