@@ -633,3 +633,45 @@ def test_a_cp949_file_too_large_to_copy_goes_to_the_polars_engine(synthetic, tmp
     monkeypatch.setattr(engine, "COPY_MAX_BYTES", 1000)
     outcome = validate_and_load(raw, SYN_AS_OF, engine="duckdb")
     assert outcome.engine == "polars" and "to copy as UTF-8" in outcome.handed_over
+
+
+def test_a_named_utf8_encoding_never_reads_a_file_as_cp949(synthetic, tmp_path):
+    """--encoding utf-8: the Polars engine refuses a CP949 file rather than guess, and so must
+    the DuckDB engine (it hands the file over, which words the refusal)."""
+    raw = _in_cp949(synthetic, tmp_path, 2)
+    for name in ("utf-8", "UTF8"):
+        polars = validate_and_load(raw, SYN_AS_OF, name, engine="polars")
+        duck = validate_and_load(raw, SYN_AS_OF, name, engine="duckdb")
+        assert polars.report.exit_code and records(duck) == records(polars)
+        assert duck.engine == "polars"
+
+
+def test_a_utf8_byte_order_mark_under_a_named_cp949_is_refused_alike(synthetic, tmp_path):
+    """Excel's "CSV UTF-8" with cp949 named out of habit: read as CP949, the byte-order mark
+    becomes two letters in front of the first column's name, for both engines."""
+    raw = tmp_path / "raw"
+    shutil.copytree(synthetic, raw)
+    path = sorted((raw / "detentions").glob("*.csv"))[0]
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    polars = validate_and_load(raw, SYN_AS_OF, "cp949", engine="polars")
+    duck = validate_and_load(raw, SYN_AS_OF, "cp949", engine="duckdb")
+    assert polars.report.exit_code and records(duck) == records(polars)
+    assert duck.engine == "polars" and "another header" in duck.handed_over
+
+
+def test_a_cp949_file_with_a_long_name_is_copied_under_a_short_one(synthetic, tmp_path):
+    raw = _in_cp949(synthetic, tmp_path, 2)
+    path = sorted((raw / "detentions").glob("*.csv"))[0]
+    path.rename(path.with_name("가" * 80 + ".csv"))  # 244 bytes, near the usual limit of 255
+    polars, duck = both(raw, tmp_path / "out", SYN_AS_OF)
+    assert duck.engine == "duckdb" and polars.report.exit_code == 0
+
+
+def test_the_whole_file_utf8_check_keeps_a_character_cut_by_a_block(tmp_path, monkeypatch):
+    """A lead byte at a block's end, an ASCII block, then continuation bytes: not UTF-8."""
+    monkeypatch.setattr(engine, "_CHUNK", 4)
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"abc\xea" + b"dddd" + b"\xb0\x80")
+    assert not engine._utf8_file(path)
+    path.write_bytes(b"abc" + "가".encode() + b"dddd" + "가".encode())
+    assert engine._utf8_file(path) and not engine._utf8_file(path, ascii_only=True)

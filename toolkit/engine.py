@@ -372,14 +372,15 @@ def _utf8_prefix(path: Path) -> bool:
     return True
 
 
-def _utf8_file(path: Path) -> bool:
-    """Whether the whole file is UTF-8, read in blocks."""
+def _utf8_file(path: Path, ascii_only: bool = False) -> bool:
+    """Whether the whole file is UTF-8 (or, with ``ascii_only``, ASCII), read in blocks."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         with path.open("rb") as fh:
             while block := fh.read(_CHUNK):
-                if not block.isascii():
-                    decoder.decode(block)
+                if ascii_only and not block.isascii():
+                    return False
+                decoder.decode(block)  # (a character cut at the end of a block stays pending)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return False
@@ -388,31 +389,43 @@ def _utf8_file(path: Path) -> bool:
 
 def _transcode(files: dict[str, list[_File]], folder: Callable[[], Path],
                encoding: str | None) -> bool:
-    """Give DuckDB a UTF-8 copy of each file in CP949 (or in ``encoding``); whether any was
-    made. ``folder()`` gives the folder for the copies.
+    """Give DuckDB a UTF-8 copy of each file in CP949 (detected, or ``encoding`` named: CP949
+    or EUC-KR); whether any was made. ``folder()`` gives the folder for the copies.
 
     A file is decoded as the Polars engine decodes it (:func:`toolkit.read.decode_csv`): a file
     that engine would refuse (two encodings mixed, a byte neither UTF-8 nor CP949, text that
-    looks like Windows-1252 read wrongly) goes to it, which words the refusal.
+    looks like Windows-1252 read wrongly) goes to it, which words the refusal. So does a copy
+    whose header is not the one DuckDB would skip unread (a UTF-8 byte-order mark read as CP949
+    becomes two Hangul letters in front of it).
     """
+    contracts = load_contracts()
     made = False
-    for f in (f for fs in files.values() for f in fs):
-        if f.copy is not None or (encoding is None and _utf8_file(f.path)):
-            continue
-        if f.path.stat().st_size > COPY_MAX_BYTES:
-            raise NeedsPolars(f"{f.display}: not UTF-8, and over {COPY_MAX_BYTES:,} bytes to "
-                              "copy as UTF-8")
-        from toolkit.read import UnreadableFile, decode_csv
+    for name, fs in files.items():
+        for f in fs:
+            # ASCII reads alike in all three; without a name, UTF-8 needs no copy.
+            if f.copy is not None or _utf8_file(f.path, ascii_only=encoding is not None):
+                continue
+            if f.path.stat().st_size > COPY_MAX_BYTES:
+                raise NeedsPolars(f"{f.display}: not UTF-8 or ASCII, and over "
+                                  f"{COPY_MAX_BYTES:,} bytes to copy as UTF-8")
+            from toolkit.read import UnreadableFile, decode_csv
 
-        try:
-            text, used = decode_csv(f.path.read_bytes(), encoding)
-        except UnreadableFile as exc:
-            raise NeedsPolars(f"{f.display}: {exc}") from None
-        if codecs.lookup(used).name not in _COPIED_ENCODINGS:
-            continue
-        f.copy = folder() / f"{f.display.replace('/', '__')}"
-        f.copy.write_bytes(text.encode("utf-8"))
-        made = True
+            try:
+                text, used = decode_csv(f.path.read_bytes(), encoding)
+            except UnreadableFile as exc:
+                raise NeedsPolars(f"{f.display}: {exc}") from None
+            if codecs.lookup(used).name not in _COPIED_ENCODINGS:
+                continue
+            copy = folder() / f"{sum(1 for _ in folder().iterdir())}.csv"  # short, plain
+            copy.write_bytes(text.encode("utf-8"))
+            try:
+                same = _header(copy, contracts[name]) == f.header
+            except NeedsPolars:
+                same = False
+            if not same:
+                raise NeedsPolars(f"{f.display}: another header once decoded as {used}")
+            f.copy = copy
+            made = True
     return made
 
 
@@ -870,8 +883,10 @@ def _try_duckdb(raw_dir: Path, as_of: dt.date, encoding: str | None, out_dir: Pa
     step("looking at the files")
     scratch = None
     copies: list[Path] = []
-    # An encoding named other than UTF-8 (CP949 or EUC-KR, see plan): every file is copied.
+    # An encoding named other than UTF-8 (CP949 or EUC-KR, see plan): every file but ASCII is
+    # copied. UTF-8 named: none is (the Polars engine would not look for CP949 either).
     named = encoding if encoding and codecs.lookup(encoding).name != "utf-8" else None
+    copying = encoding is None or named is not None
     with ThreadPoolExecutor(1) as pool:
         try:
             files = plan(raw_dir, pool, encoding)
@@ -882,22 +897,25 @@ def _try_duckdb(raw_dir: Path, as_of: dt.date, encoding: str | None, out_dir: Pa
                 scratch = Path(tempfile.mkdtemp(prefix="toolkit-validate-"))
                 db = scratch / "check.duckdb"
 
-            def folder() -> Path:  # for UTF-8 copies, beside the database; made when needed
-                if not copies:
+            def folder() -> Path:  # for UTF-8 copies, made when needed: beside the database,
+                if not copies:    # else in the system's temporary folder
                     copies.append(Path(tempfile.mkdtemp(prefix=".utf8-copies-", dir=db.parent)))
-                if set(_duckdb_path(copies[0])) & set(_GLOB):
+                    if set(_duckdb_path(copies[0])) & set(_GLOB):  # DuckDB: a pattern
+                        copies.append(Path(tempfile.mkdtemp(prefix="toolkit-utf8-copies-")))
+                if set(_duckdb_path(copies[-1])) & set(_GLOB):
                     raise NeedsPolars(f"a folder for UTF-8 copies with one of {_GLOB}")
-                return copies[0]
+                return copies[-1]
 
             try:
-                if named or not all(_utf8_prefix(f.path) for fs in files.values() for f in fs):
+                if copying and (named or not all(_utf8_prefix(f.path)
+                                                 for fs in files.values() for f in fs)):
                     step("copying files that are not UTF-8")
                     _transcode(files, folder, named)
                 try:
                     outcome = _run_duckdb(raw_dir, as_of, files, db, out_dir, step)
                 except _UnreadByDuckDB:
                     # CP949 further down a file than its start: copy it and read again.
-                    if not _transcode(files, folder, named):
+                    if not copying or not _transcode(files, folder, named):
                         raise
                     step("copied files that are not UTF-8; reading again")
                     _remove(db)
