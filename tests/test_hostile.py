@@ -260,6 +260,26 @@ def test_file_names_with_control_characters_are_refused_and_shown_escaped(name, 
     assert result.report.exit_code == EXIT_UNUSABLE
 
 
+@pytest.mark.parametrize("engine", ["polars", "duckdb"])
+def test_a_file_name_that_is_not_utf8_is_refused_and_shown_with_its_bytes(engine, make_raw,
+                                                                          tmp_path):
+    """A zip archive made on Korean Windows names its files in CP949: such a name reached
+    DuckDB as a Python string it cannot encode, and a load stopped with "cannot encode str as
+    UTF-8". Both engines now refuse the file by name, as for other odd names."""
+    from toolkit.engine import validate_and_load
+
+    raw = make_raw("cp949-name")
+    source = raw / "detentions" / "x.csv"
+    source.write_text(to_csv(DET_HEADER, [det_line(1)]), encoding="utf-8")
+    named = os.fsencode(raw / "detentions") + b"/" + "구금".encode("cp949") + b".csv"
+    os.rename(os.fsencode(source), named)
+    outcome = validate_and_load(raw, AS_OF, out_dir=tmp_path / "out", engine=engine)
+    assert [(f.rule, f.file, f.message) for f in outcome.report.findings] == [
+        ("unreadable_file", "detentions/\\xb1\\xb8\\xb1\\xdd.csv", "the file name is not UTF-8 "
+         "(archives made on Korean Windows name files in CP949); rename the file")]
+    assert outcome.report.exit_code == EXIT_UNUSABLE and outcome.warehouse is None
+
+
 def test_a_link_to_a_file_outside_the_raw_folder_is_refused(make_raw, tmp_path):
     secret = tmp_path / "outside" / "secret.csv"
     secret.parent.mkdir()

@@ -51,6 +51,12 @@ def iso3_codes() -> frozenset[str]:
 def file_refusal(path: Path, raw_dir: Path) -> tuple[str, str | None]:
     """How a file is named in the report, and why it is refused (odd name, outside link)."""
     display = path.relative_to(raw_dir).as_posix()
+    try:
+        display.encode("utf-8")
+    except UnicodeEncodeError:  # bytes the file system gave that are not UTF-8 (surrogates)
+        shown = display.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        return shown, ("the file name is not UTF-8 (archives made on Korean Windows name files "
+                       "in CP949); rename the file")
     if _UNSAFE_NAME.search(display):
         shown = display.encode("unicode_escape").decode("ascii")
         return shown, ("the file name contains a control or text-direction character; "
