@@ -52,7 +52,14 @@ import duckdb
 
 from toolkit.contracts import ALL_DATASETS, EVENT_DATASETS, Contract, load_contracts
 from toolkit.errors import Finding, Report
-from toolkit.layout import HEADER_PREFIX, LINE, ROW, discover, normalise_header
+from toolkit.layout import (
+    HEADER_PREFIX,
+    LINE,
+    ROW,
+    discover,
+    normalise_header,
+    utf8_blocks,
+)
 from toolkit.reconcile import check_stock_flow_in
 from toolkit.rules import (
     CONTROL_PATTERN,
@@ -374,17 +381,9 @@ def _utf8_prefix(path: Path) -> bool:
 
 def _utf8_file(path: Path, ascii_only: bool = False) -> bool:
     """Whether the whole file is UTF-8 (or, with ``ascii_only``, ASCII), read in blocks."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        with path.open("rb") as fh:
-            while block := fh.read(_CHUNK):
-                if ascii_only and not block.isascii():
-                    return False
-                decoder.decode(block)  # (a character cut at the end of a block stays pending)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
+    with path.open("rb") as fh:
+        blocks = iter(lambda: fh.read(_CHUNK), b"")
+        return all(b.isascii() for b in blocks) if ascii_only else utf8_blocks(blocks)
 
 
 def _transcode(files: dict[str, list[_File]], folder: Callable[[], Path],
@@ -400,32 +399,31 @@ def _transcode(files: dict[str, list[_File]], folder: Callable[[], Path],
     """
     contracts = load_contracts()
     made = False
-    for name, fs in files.items():
-        for f in fs:
-            # ASCII reads alike in all three; without a name, UTF-8 needs no copy.
-            if f.copy is not None or _utf8_file(f.path, ascii_only=encoding is not None):
-                continue
-            if f.path.stat().st_size > COPY_MAX_BYTES:
-                raise NeedsPolars(f"{f.display}: not UTF-8 or ASCII, and over "
-                                  f"{COPY_MAX_BYTES:,} bytes to copy as UTF-8")
-            from toolkit.read import UnreadableFile, decode_csv
+    for place, (name, f) in enumerate((n, f) for n, fs in files.items() for f in fs):
+        # ASCII reads alike in all three; without a name, UTF-8 needs no copy.
+        if f.copy is not None or _utf8_file(f.path, ascii_only=encoding is not None):
+            continue
+        if f.path.stat().st_size > COPY_MAX_BYTES:
+            raise NeedsPolars(f"{f.display}: not UTF-8 or ASCII, and over "
+                              f"{COPY_MAX_BYTES:,} bytes to copy as UTF-8")
+        from toolkit.read import UnreadableFile, decode_csv
 
-            try:
-                text, used = decode_csv(f.path.read_bytes(), encoding)
-            except UnreadableFile as exc:
-                raise NeedsPolars(f"{f.display}: {exc}") from None
-            if codecs.lookup(used).name not in _COPIED_ENCODINGS:
-                continue
-            copy = folder() / f"{sum(1 for _ in folder().iterdir())}.csv"  # short, plain
-            copy.write_bytes(text.encode("utf-8"))
-            try:
-                same = _header(copy, contracts[name]) == f.header
-            except NeedsPolars:
-                same = False
-            if not same:
-                raise NeedsPolars(f"{f.display}: another header once decoded as {used}")
-            f.copy = copy
-            made = True
+        try:
+            text, used = decode_csv(f.path.read_bytes(), encoding)
+        except UnreadableFile as exc:
+            raise NeedsPolars(f"{f.display}: {exc}") from None
+        if codecs.lookup(used).name not in _COPIED_ENCODINGS:
+            continue
+        copy = folder() / f"{place}.csv"  # short and plain, one per file
+        copy.write_bytes(text.encode("utf-8"))
+        try:
+            same = _header(copy, contracts[name]) == f.header
+        except NeedsPolars:
+            same = False
+        if not same:
+            raise NeedsPolars(f"{f.display}: another header once decoded as {used}")
+        f.copy = copy
+        made = True
     return made
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from toolkit.contracts import Contract
@@ -17,6 +18,19 @@ FILE = "__file"
 LINE = "__line"
 #: How much of the start of a CSV file the fast readers look at for its header.
 HEADER_PREFIX = 64 * 1024
+
+
+def utf8_blocks(blocks: Iterable[bytes | memoryview]) -> bool:
+    """Whether the bytes, given block by block, are valid UTF-8 (a character cut at the end of
+    a block is carried to the next; no copy of the whole text is made)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for block in blocks:
+            decoder.decode(block)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def normalise_header(name: str) -> str:

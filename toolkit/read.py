@@ -35,6 +35,7 @@ from toolkit.layout import (  # noqa: F401  (part of this module's interface)
     check_encoding,
     discover,
     normalise_header,
+    utf8_blocks,
 )
 
 SUPPORTED = (".csv", ".xlsx", ".parquet")
@@ -416,17 +417,9 @@ def _read_csv_python(text: str, header: list[str], header_row: int
 
 def _is_utf8(data: bytes, block: int = 1 << 20) -> bool:
     """Whether ``data`` is valid UTF-8, decoded block by block (no copy of the whole text)."""
-    if data.isascii():
-        return True
-    decoder = codecs.getincrementaldecoder("utf-8")()
     view = memoryview(data)
-    try:
-        for start in range(0, len(data), block):
-            decoder.decode(view[start:start + block])
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
+    return data.isascii() or utf8_blocks(view[start:start + block]
+                                         for start in range(0, len(data), block))
 
 
 def _read_csv_direct(data: bytes, encoding: str | None, known: set[str]
