@@ -42,9 +42,11 @@ import os
 import shutil
 import tempfile
 import threading
+import unicodedata
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -150,6 +152,9 @@ class _Layout:
     #: Each such record's first line, when some record starts on another line than its row
     #: (after a cell that spans lines); else None.
     lines: np.ndarray | None = None
+    #: Whether no cell of the file can break a text rule (see :func:`_plain_cells`): then the
+    #: load need not run the text rules' regular expressions on it.
+    plain: bool = False
 
 
 def _scan(path: Path, width: int) -> _Layout:
@@ -183,6 +188,7 @@ def _scan(path: Path, width: int) -> _Layout:
     ordinal = 0  # of that record (the header is 0)
     kept = 0  # records so far that are not blank (the header is one)
     rows: list = []  # once a record's row or line is not its place + 1: (rows, lines) parts
+    plain = True  # no cell so far can break a text rule (see _plain_cells)
     with path.open("rb") as fh:
         while block := fh.read(_CHUNK):
             block += fh.readline()  # blocks end at a line end (or inside a quoted cell)
@@ -201,6 +207,10 @@ def _scan(path: Path, width: int) -> _Layout:
                 ends = breaks[(np.searchsorted(quotes, breaks) + inside) % 2 == 0]
             elif inside:
                 ends = breaks[:0]
+            # A line end inside a quoted cell (or a block that starts inside one) leaves the
+            # text rules to the load: the screen below takes every line end for a row's.
+            plain = plain and not inside and ends.size == breaks.size and _plain_cells(
+                block, data, breaks, commas, quotes, before_block)
             # The quoted stretches: between an opening quote and the next quote (-1 and n
             # stand for a block that starts or ends inside one). Counting the commas inside
             # them (few) is much cheaper than asking of every comma whether it is quoted.
@@ -258,7 +268,7 @@ def _scan(path: Path, width: int) -> _Layout:
                 rows.append((np.arange(1, kept + 1), np.arange(1, kept + 1)))
             rows.append((np.array([ordinal + 1]), np.array([start_line])))
         kept += 1
-    layout = _Layout(digest.hexdigest(), kept - 1)
+    layout = _Layout(digest.hexdigest(), kept - 1, plain=plain and last != b" ")
     if rows:
         row = np.concatenate([r for r, _ in rows])[1:]  # not the header
         line = np.concatenate([li for _, li in rows])[1:]
@@ -267,6 +277,97 @@ def _scan(path: Path, width: int) -> _Layout:
         if (line != row).any():
             layout.rows, layout.lines = row, line
     return layout
+
+
+#: Bytes that put a cell in reach of a text rule when it starts with one: a space, or the
+#: first character of a formula (``= @ + -``). (:func:`_starts` asks the same of arrays.)
+_STARTS = (32, 61, 64, 43, 45)
+
+
+def _plain_cells(block: bytes, data, breaks, commas, quotes, before_block: int) -> bool:
+    """Whether no cell in this block of a CSV file can break a text rule, seen from its bytes.
+
+    The text rules (:func:`_text_guard`) are regular expressions that DuckDB would run on every
+    text cell of every row, which costs about a tenth of a 1M-row load. This screen is stricter
+    than they are: True means that none of them can match any cell, so the load skips them; on
+    False they run after the load (see :func:`_load_files`). The rules and what rules them out:
+
+    - control characters (``CONTROL_PATTERN``): no byte below 32 but line ends, no DEL, and
+      none of the characters of :func:`_unsafe_characters`;
+    - markup (``MARKUP_PATTERN``): no ``<`` at all;
+    - white space or a control character at either end of a cell (``_SPACE_AT_ENDS``): no
+      such character at all but the ASCII space (tab is a control byte here), and no space
+      after a comma, a line end or a quote that opens a cell, nor before a comma, a line end
+      or a quote that closes one, outside quoted cells;
+    - a formula (``FORMULA_PATTERN``): no ``=``, ``@``, ``+`` or ``-`` right after a comma, a
+      line end or a quote that opens a cell, outside quoted cells.
+
+    The caller leaves blocks with line ends inside quoted cells to the load (a line end is then
+    not always a row's). Cell text is a part of the file's bytes (only escaped quotes lose one
+    of their two quotes), so what is not in the bytes is in no cell.
+    """
+    import numpy as np
+
+    n = data.size
+    returns = block.count(b"\r") if b"\r" in block else 0
+    if b"<" in block or b"\x7f" in block or np.count_nonzero(data < 32) != breaks.size + returns:
+        return False
+    if not block.isascii():
+        leads, unsafe = _unsafe_characters()
+        at = np.flatnonzero(np.isin(data, leads))
+        if at.size:  # decode the characters that start with these bytes (2 or 3 bytes long)
+            lead, follow = data[at].astype(np.int32), [
+                data[np.minimum(at + k, n - 1)].astype(np.int32) & 0x3F for k in (1, 2)]
+            code = np.where(lead < 0xE0, (lead & 0x1F) << 6 | follow[0],
+                            (lead & 0x0F) << 12 | follow[0] << 6 | follow[1])
+            if np.isin(code, unsafe).any():
+                return False
+    if before_block == 10 and n and int(data[0]) in _STARTS:  # the first cell of the block
+        return False
+    # A quoted cell that starts badly, or ends in a space. Counted from the block's start
+    # (outside quotes), a quote that opens a cell comes after an even number of quotes and not
+    # right after one (the second of an escaped pair); one that closes a cell comes after an
+    # odd number and is not right before one (the first of an escaped pair).
+    if quotes.size:
+        opening, closing = quotes[0::2], quotes[1::2]
+        opening = opening[np.where(opening > 0, data[opening - 1], before_block) != 34]
+        after = np.where(closing + 1 < n, data[np.minimum(closing + 1, n - 1)], 10)
+        closing = closing[after != 34]
+        if (_starts(data[np.minimum(opening + 1, n - 1)]).any()
+                or (data[closing - 1] == 32).any()):
+            return False
+    # A space before a line end (LF or CRLF), or a line's first cell starting badly (the
+    # line ends are all rows' here: none is inside a quoted cell).
+    before, after = data[breaks - 1], data[np.minimum(breaks + 1, n - 1)]
+    if ((before == 32) | ((before == 13) & (data[breaks - 2] == 32))).any() or (
+            _starts(after[breaks + 1 < n])).any():
+        return False
+    # A space or formula after a comma, or a space before one, outside quoted cells (there
+    # an odd number of quotes comes before it). Commas are 1 in 10 bytes: looking at their
+    # neighbours is much cheaper than at every byte's.
+    # (After a comma that ends the file comes an empty cell.)
+    odd = commas[_starts(data[np.minimum(commas + 1, n - 1)]) & (commas + 1 < n)
+                 | (data[commas - 1] == 32)]
+    return not (np.searchsorted(quotes, odd) % 2 == 0).any()
+
+
+def _starts(values):
+    """Which of these bytes put a cell in reach of a text rule when it starts with one."""
+    return (values == 32) | (values == 45) | (values == 61) | (values == 64) | (values == 43)
+
+
+@cache
+def _unsafe_characters() -> tuple[list[int], list[int]]:
+    """The characters besides ASCII that a text rule finds wherever they are (bidirectional
+    overrides) or at either end of a cell (Unicode's separators Z and controls Cc): the first
+    bytes of their UTF-8 forms, and their code points (all below U+0800 or U+10000, two or
+    three bytes). ``tests/test_engine.py`` checks them against DuckDB's own regular expressions
+    for every code point."""
+    found = [c for c in range(0x80, 0x10000)
+             if unicodedata.category(chr(c)) in ("Zs", "Zl", "Zp", "Cc")
+             or 0x202A <= c <= 0x202E or 0x2066 <= c <= 0x2069
+             or c == 0x180E]  # a space before Unicode 6.3, in case a library is older
+    return sorted({chr(c).encode("utf-8")[0] for c in found}), found
 
 
 def _yield_cpu() -> None:
@@ -445,17 +546,18 @@ _SPACE_AT_ENDS = r"^[\s\p{Z}\p{Cc}]|[\s\p{Z}\p{Cc}]$"
 _PLAIN_URL = r"^(?i:https?)://[!-.0-~][!-~]*$"
 
 
-def _text_guard(col, text: str) -> list[str]:
-    """Conditions (TRUE = fine) on a cell read as text; NULL is an empty cell."""
+def _text_guard(col, text: str) -> tuple[str, list[str]]:
+    """Conditions (TRUE = fine) on a cell read as text; NULL is an empty cell: the text rules'
+    regular expression (which :func:`_plain_cells` can rule out for a whole file), and the
+    rest."""
     unsafe = f"{CONTROL_PATTERN}|{MARKUP_PATTERN}|{_SPACE_AT_ENDS}"
     if col.type != "url":
         unsafe += "|" + FORMULA_PATTERN.removeprefix("(?s)")
     # strlen counts bytes, at least the characters the Polars engine counts.
-    out = [f"NOT regexp_matches({text}, {sql_string('(?s)' + unsafe)})",
-           f"strlen({text}) <= {MAX_CELL_CHARS}"]
+    rest = [f"strlen({text}) <= {MAX_CELL_CHARS}"]
     if col.type == "url":
-        out.append(f"regexp_matches({text}, {sql_string(_PLAIN_URL)})")
-    return out
+        rest.append(f"regexp_matches({text}, {sql_string(_PLAIN_URL)})")
+    return f"NOT regexp_matches({text}, {sql_string('(?s)' + unsafe)})", rest
 
 
 @dataclass
@@ -469,8 +571,11 @@ class _Parts:
     #: SQL that is TRUE when a row breaks no row rule.
     ok: str
     #: The part of ``ok`` that the table of :func:`toolkit.warehouse.table_ddl` does not
-    #: enforce itself (what the strict pass must check in its guard).
+    #: enforce itself (what the strict pass must check in its guard), but ``text``.
     guard: str
+    #: The text rules' regular expressions: checked after the load, on the files whose bytes
+    #: do not rule them out (:func:`_plain_cells`).
+    text: str
 
 
 def _parts(contract: Contract, as_of: dt.date) -> _Parts:
@@ -484,11 +589,13 @@ def _parts(contract: Contract, as_of: dt.date) -> _Parts:
     :func:`_load_files`); the staging pass of :mod:`toolkit.locate`, whose tables are text,
     flags rows with all of ``ok``.
     """
-    inner, outer, ok, guard = [], [], [], []
+    inner, outer, ok, guard, text_rules = [], [], [], [], []
 
-    def rule(condition: str, table_enforces: bool = False) -> None:
+    def rule(condition: str, table_enforces: bool = False, screened: bool = False) -> None:
         ok.append(condition)
-        if not table_enforces:
+        if screened:
+            text_rules.append(condition)
+        elif not table_enforces:
             guard.append(condition)
 
     for col in contract.columns:
@@ -519,7 +626,9 @@ def _parts(contract: Contract, as_of: dt.date) -> _Parts:
                 rule(f"({value} IS NULL OR TRY_CAST({value} AS iso3) IS NOT NULL)",
                      table_enforces=True)
             else:
-                rule(f"({value} IS NULL OR ({' AND '.join(_text_guard(col, value))}))")
+                unsafe, rest = _text_guard(col, value)
+                rule(f"({value} IS NULL OR {unsafe})", screened=True)
+                rule(f"({value} IS NULL OR ({' AND '.join(rest)}))")
         if col.required:
             rule(f"{value} IS NOT NULL", table_enforces=True)
         outer.append(value)
@@ -527,7 +636,8 @@ def _parts(contract: Contract, as_of: dt.date) -> _Parts:
         cols = [_ident(c) for c in row_rule.columns]
         total = " + ".join(f"CAST({c} AS DOUBLE)" for c in cols)
         rule(f"coalesce({total} <= CAST(persons AS DOUBLE), TRUE)")
-    return _Parts(inner, outer, " AND ".join(ok), " AND ".join(guard) or "TRUE")
+    return _Parts(inner, outer, " AND ".join(ok), " AND ".join(guard) or "TRUE",
+                  " AND ".join(text_rules) or "TRUE")
 
 
 def _file_column(files: list[_File]) -> str:
@@ -597,6 +707,7 @@ def _load_files(con: duckdb.DuckDBPyConnection, contract: Contract, files: list[
     name = _ident(table or contract.name)
     rows: dict[str, int] = {}
     start = 0
+    unscreened: list[str] = []  # the rows of files that the text rules must still see
     groups: list[list[_File]] = []
     for f in files:
         if groups and groups[-1][0].header == f.header:
@@ -638,9 +749,19 @@ def _load_files(con: duckdb.DuckDBPyConnection, contract: Contract, files: list[
             else:  # blank lines count as rows: the scan numbered the records
                 _number_rows(con, name, start, layout.rows)
             rows[f.display] = count
+            if select is None and not (layout.plain and f.copy is None):
+                unscreened.append(f"rowid BETWEEN {start} AND {high}")
             start += count
         if inserted != sum(rows[f.display] for f in group) or len(found) != len(group):
             raise NeedsPolars(f"{where}: rows DuckDB read otherwise")
+    # The text rules, on the files whose bytes do not rule them out (a UTF-8 copy's bytes are
+    # not the scanned file's). Clean files seldom get here: it costs what the rules would
+    # have cost in the pass.
+    text = _parts(contract, as_of).text
+    if unscreened and text != "TRUE" and con.execute(
+            f"SELECT count(*) FROM {name} WHERE ({' OR '.join(unscreened)}) "
+            f"AND NOT coalesce({text}, FALSE)").fetchone()[0]:
+        raise _RowsToWord(f"{contract.name}: a cell that breaks a text rule")
     return rows
 
 
