@@ -361,8 +361,9 @@ def _unsafe_characters() -> tuple[list[int], list[int]]:
     """The characters besides ASCII that a text rule finds wherever they are (bidirectional
     overrides) or at either end of a cell (Unicode's separators Z and controls Cc): the first
     bytes of their UTF-8 forms, and their code points (all below U+0800 or U+10000, two or
-    three bytes). ``tests/test_engine.py`` checks them against DuckDB's own regular expressions
-    for every code point."""
+    three bytes). ``tests/test_engine_screen.py`` checks them against DuckDB's own regular
+    expressions for every code point. (DuckDB refuses a file that is not UTF-8, so a first
+    byte tells where a character starts and how long it is.)"""
     found = [c for c in range(0x80, 0x10000)
              if unicodedata.category(chr(c)) in ("Zs", "Zl", "Zp", "Cc")
              or 0x202A <= c <= 0x202E or 0x2066 <= c <= 0x2069
