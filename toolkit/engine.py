@@ -371,6 +371,19 @@ def _unsafe_characters() -> tuple[list[int], list[int]]:
     return sorted({chr(c).encode("utf-8")[0] for c in found}), found
 
 
+def _scanners() -> int:
+    """How many files are scanned at once: one per core this process may use.
+
+    Scans run at the lowest priority (:func:`_yield_cpu`), so while DuckDB loads they share
+    what it leaves idle; once it waits for the scans of the files it has read (many files:
+    DuckDB reads them faster than one thread scans them), every core scans.
+    """
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def _yield_cpu() -> None:
     """Run this thread at the lowest priority: the scan uses only what DuckDB leaves idle.
 
@@ -1007,7 +1020,7 @@ def _try_duckdb(raw_dir: Path, as_of: dt.date, encoding: str | None, out_dir: Pa
     # copied. UTF-8 named: none is (the Polars engine would not look for CP949 either).
     named = encoding if encoding and codecs.lookup(encoding).name != "utf-8" else None
     copying = encoding is None or named is not None
-    with ThreadPoolExecutor(1) as pool:
+    with ThreadPoolExecutor(_scanners()) as pool:
         try:
             files = plan(raw_dir, pool, encoding)
             if out_dir is not None:
