@@ -132,16 +132,18 @@ def _flows(kind: str, rows: list[tuple]) -> pl.DataFrame:
 @example([("MMR", "KOR", D1, 2)], [("MMR", "KOR", D1, 2), ("MMR", "KOR", D1, 1)])
 def test_the_coded_screens_find_a_negative_stock_exactly_when_the_stock_has_one(dets, reps):
     """The DuckDB engine asks any_negative_coded (a grid of pairs by days), or for a large grid
-    ANY_NEGATIVE_CODED_SQL, whether a stock goes negative; both must answer as the stock of
-    STOCK_SQL does, for any flows (several places and nationalities, days shared or not,
-    counts below 1 and empty cells left out)."""
+    ANY_NEGATIVE_CODED_SQL, whether a stock goes negative; both (and the grid fed in batches)
+    must answer as the stock of STOCK_SQL does, for any flows (several places and
+    nationalities, days shared or not, counts below 1 and empty cells left out)."""
     with _coded(dets, reps) as con:
         negative = con.execute(NEGATIVE_COUNT_SQL).fetchone()[0]
         coded = con.execute(ANY_NEGATIVE_CODED_SQL).fetchone()[0]
         grid = any_negative_coded(con)
+        batched = any_negative_coded(con, max_flows=2)  # flows read two at a time
         too_large = any_negative_coded(con, max_cells=1)  # the SQL answers
     assert (coded > 0) == (negative > 0)
     assert grid == (negative > 0)
+    assert batched == (negative > 0)
     assert too_large == (negative > 0)
 
 
@@ -169,8 +171,9 @@ def test_the_grid_answers_itself_while_it_fits(monkeypatch):
         assert any_negative_coded(con, max_cells=4) is True  # 2 pairs x 2 days fit
         with pytest.raises(duckdb.Error, match="not the grid"):
             any_negative_coded(con, max_cells=3)
-        with pytest.raises(duckdb.Error, match="not the grid"):
-            any_negative_coded(con, max_flows=3)
+        assert any_negative_coded(con, max_flows=1) is True  # 4 flows, one at a time
+        with pytest.raises(duckdb.Error, match="not the grid"):  # the second pair is one too
+            any_negative_coded(con, max_cells=3, max_flows=1)   # many: the SQL, mid-stream
     with _coded([], []) as con:
         assert any_negative_coded(con) is False
 

@@ -126,11 +126,11 @@ WITH flows AS ({CODED_FLOWS_SQL}), daily AS (
 SELECT count(*) FROM ordered JOIN pairs USING (pair) WHERE net < 0 AND running - before < 0
 """
 
-#: The most cells (pairs x days) and flows that :func:`any_negative_coded` works on in memory
-#: (at both limits, about 250 MiB with numpy's temporaries); above either,
-#: ANY_NEGATIVE_CODED_SQL answers.
+#: The most cells (pairs x days) that :func:`any_negative_coded` adds flows into, and the most
+#: flows it reads at once (each about 64 bytes with numpy's temporaries: 250 MiB at both
+#: limits); a larger grid goes to ANY_NEGATIVE_CODED_SQL, more flows are read in batches.
 #: The benchmark's 1M-row synthetic data has 3,000 pairs over 2,180 days (6.5 million cells)
-#: and 1.5 million flows; the shipped data has 9 pairs.
+#: and 1.5 million flows (15 million at 10M rows); the shipped data has 9 pairs.
 GRID_CELLS = 2**23
 GRID_FLOWS = 2**22
 #: Below this, sums in float64 (what numpy's bincount adds in) are exact.
@@ -145,31 +145,42 @@ def any_negative_coded(con: duckdb.DuckDBPyConnection, max_cells: int = GRID_CEL
     day with a flow to the last); a running sum along each row is then that pair's stock at the
     end of each day (detentions and repatriations of one day share a cell: the end-of-day
     figure of STOCK_SQL). At 1M rows this takes 0.2 s where the sort and windows of
-    ANY_NEGATIVE_CODED_SQL take 0.5 s. When the grid or the flows would take more memory than
-    ``max_cells`` and ``max_flows`` allow, or the counts are too large to add exactly in
-    float64, the SQL answers instead.
+    ANY_NEGATIVE_CODED_SQL take 0.5 s. More than ``max_flows`` flows are read in batches of
+    that many, so memory stays flat however many there are; a pair gets its row when its first
+    flow comes. When the grid would have more than ``max_cells`` cells, or the counts are too
+    large to add exactly in float64, the SQL answers instead.
     """
     import numpy as np
 
     # (fetchall: a result read to its end leaves the connection free for con.sql below)
-    [(low, high, flows)] = con.execute(
-        f"SELECT min(day), max(day), count(*) FROM ({CODED_FLOWS_SQL})").fetchall()
+    [(low, high, flows, biggest)] = con.execute(
+        f"SELECT min(day), max(day), count(*), max(abs(net)) FROM ({CODED_FLOWS_SQL})"
+    ).fetchall()
     if not flows:
         return False
     span = high - low + 1
-    if flows > max_flows or span > max_cells:
-        return bool(con.execute(ANY_NEGATIVE_CODED_SQL).fetchone()[0])
-    columns = con.sql(CODED_FLOWS_SQL).fetchnumpy()
-    pair, day, net = columns["pair"], columns["day"], columns["net"]
-    seen = np.zeros(1024 * 1024, dtype=bool)  # every pair code
-    seen[pair] = True
-    row = np.cumsum(seen) - 1  # pair code -> its row in the grid
-    pairs = int(row[-1]) + 1
     # (in Python integers: a sum in int64 could wrap around)
-    if pairs * span > max_cells or max(int(net.max()), -int(net.min())) * flows >= _EXACT:
+    if span > max_cells or biggest * flows >= _EXACT:
         return bool(con.execute(ANY_NEGATIVE_CODED_SQL).fetchone()[0])
-    grid = np.bincount(row[pair] * span + (day - low), weights=net,
-                       minlength=pairs * span).reshape(pairs, span)
+    reader = None if flows <= max_flows else con.sql(CODED_FLOWS_SQL).to_arrow_reader(max_flows)
+    batches = [con.sql(CODED_FLOWS_SQL).fetchnumpy()] if reader is None else (  # in batches,
+        {name: batch.column(name).to_numpy() for name in ("pair", "day", "net")}  # flat
+        for batch in reader)
+    row = np.full(1024 * 1024, -1, dtype=np.int64)  # pair code -> its row in the grid
+    grid = np.zeros((0, span))
+    for batch in batches:
+        seen = np.zeros(row.size, dtype=bool)
+        seen[batch["pair"]] = True
+        new = np.flatnonzero(seen & (row < 0))  # pairs not met in earlier batches
+        if (len(grid) + new.size) * span > max_cells:
+            if reader is not None:
+                reader.close()  # (frees the connection for the query below)
+            return bool(con.execute(ANY_NEGATIVE_CODED_SQL).fetchone()[0])
+        if new.size:
+            row[new] = np.arange(len(grid), len(grid) + new.size)
+            grid = np.concatenate((grid, np.zeros((new.size, span))))
+        grid += np.bincount(row[batch["pair"]] * span + (batch["day"] - low),
+                            weights=batch["net"], minlength=grid.size).reshape(grid.shape)
     np.cumsum(grid, axis=1, out=grid)  # exact: every partial sum is below _EXACT
     return bool((grid < 0).any())
 
