@@ -339,7 +339,7 @@ def _plain_cells(block: bytes, data, breaks, commas, quotes, before_block: int) 
     # A space before a line end (LF or CRLF), or a line's first cell starting badly (the
     # line ends are all rows' here: none is inside a quoted cell).
     before, after = data[breaks - 1], data[np.minimum(breaks + 1, n - 1)]
-    if ((before == 32) | ((before == 13) & (data[breaks - 2] == 32))).any() or (
+    if ((before == 32) | ((before == 13) & (data[np.maximum(breaks - 2, 0)] == 32))).any() or (
             _starts(after[breaks + 1 < n])).any():
         return False
     # A space or formula after a comma, or a space before one, outside quoted cells (there
