@@ -44,7 +44,7 @@ import tempfile
 import threading
 import unicodedata
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -956,12 +956,22 @@ def _strict(con: duckdb.DuckDBPyConnection, contracts: dict[str, Contract],
         con.execute(warehouse.table_ddl(contracts[name]))
         per_file = _load_files(con, contracts[name], files[name], as_of)
         file_rows[name] = list(per_file.items())
-    progress("checking references")
-    _cross_checks(con, contracts)
-    report = Report()
-    report.extend(_possible_duplicates(con))
-    progress("reconciling stock and flow")
-    report.extend(check_stock_flow_in(con, coded=True))  # the guard held them to the codes
+    progress("checking references and reconciling stock and flow")
+    # The stock check (mostly numpy, one core) runs beside the others (DuckDB's threads), on
+    # a cursor of its own; it is awaited before anything else happens, even an error.
+    with ThreadPoolExecutor(1) as beside:
+        cursor = con.cursor()
+        try:
+            stock = beside.submit(check_stock_flow_in, cursor, True)  # codes: the guard held them
+            try:
+                _cross_checks(con, contracts)
+                report = Report()
+                report.extend(_possible_duplicates(con))
+            finally:
+                wait([stock])
+            report.extend(stock.result())
+        finally:
+            cursor.close()
     return report, file_rows
 
 
