@@ -20,14 +20,15 @@ LINE = "__line"
 HEADER_PREFIX = 64 * 1024
 
 
-def utf8_blocks(blocks: Iterable[bytes | memoryview]) -> bool:
+def utf8_blocks(blocks: Iterable[bytes | memoryview], whole: bool = True) -> bool:
     """Whether the bytes, given block by block, are valid UTF-8 (a character cut at the end of
-    a block is carried to the next; no copy of the whole text is made)."""
+    a block is carried to the next; no copy of the whole text is made). With ``whole`` False
+    they are only the start of a text: a character cut at their end is allowed."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         for block in blocks:
             decoder.decode(block)
-        decoder.decode(b"", final=True)
+        decoder.decode(b"", final=whole)
     except UnicodeDecodeError:
         return False
     return True
