@@ -92,6 +92,11 @@ _GLOB = "*?[]{}"
 #: The scan's block: small enough that its several passes over a block find it in the CPU's
 #: cache (1 MiB: 0.6 s for the 1M-row detentions file; 8 MiB blocks: 0.8 s).
 _CHUNK = 2**20
+#: The buffer DuckDB's CSV reader reads a file in. Left to itself it reads 8,000,000 bytes at a
+#: time; 32 MiB took the 1M-row detentions INSERT from 2.9 s to 2.05 s (medians of five, see
+#: docs/performance.md): with insertion order kept, each buffer's rows are merged into the
+#: table's row groups in order, and fewer, larger buffers leave less to merge.
+READ_BUFFER = 2**25
 
 
 class NeedsPolars(Exception):
@@ -697,7 +702,8 @@ def reader(paths: list[Path], header: list[str]) -> str:
     return (f"read_csv([{', '.join(sql_string(_duckdb_path(p)) for p in paths)}], "
             f"columns = {{{columns}}}, header = true, auto_detect = false, delim = ',', "
             "quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
-            "encoding = 'utf-8', hive_partitioning = false, filename = '__path')")
+            "encoding = 'utf-8', hive_partitioning = false, filename = '__path', "
+            f"buffer_size = {READ_BUFFER})")
 
 
 def _duckdb_path(path: Path) -> str:
