@@ -716,21 +716,41 @@ class _RowsToWord(Exception):
     stages word them."""
 
 
+@dataclass
+class _Inserted:
+    """Rows :func:`_insert_files` inserted, not yet held against the files' scans."""
+
+    table: str
+    contract: Contract
+    as_of: dt.date
+    #: Each run of files read in one statement, with the rowid of its first row and the rows
+    #: DuckDB inserted.
+    groups: list[tuple[list[_File], int, int]]
+    #: Whether the text rules may still have to run on some rows (see :func:`_settle`).
+    strict: bool
+
+
 def _load_files(con: duckdb.DuckDBPyConnection, contract: Contract, files: list[_File],
                 as_of: dt.date, table: str | None = None, select=None) -> dict[str, int]:
+    """Insert the files into the table and number their rows (see the two steps)."""
+    return _settle(con, _insert_files(con, contract, files, as_of, table, select))
+
+
+def _insert_files(con: duckdb.DuckDBPyConnection, contract: Contract, files: list[_File],
+                  as_of: dt.date, table: str | None = None, select=None) -> _Inserted:
     """Insert the files into the table, one statement for each run of files with the same
-    header (DuckDB reads several files faster at once), and number their rows."""
+    header (DuckDB reads several files faster at once). The files' scans may still run:
+    :func:`_settle` waits for them, so that DuckDB reads the next dataset meanwhile."""
     name = _ident(table or contract.name)
-    rows: dict[str, int] = {}
-    start = 0
-    unscreened: list[str] = []  # the rows of files that the text rules must still see
-    groups: list[list[_File]] = []
+    runs: list[list[_File]] = []
     for f in files:
-        if groups and groups[-1][0].header == f.header:
-            groups[-1].append(f)
+        if runs and runs[-1][0].header == f.header:
+            runs[-1].append(f)
         else:
-            groups.append([f])
-    for group in groups:
+            runs.append([f])
+    groups = []
+    start = 0
+    for group in runs:
         sql = (select or _select)(contract, group, as_of)
         where = group[0].display if len(group) == 1 else f"{contract.name} files"
         try:
@@ -747,37 +767,52 @@ def _load_files(con: duckdb.DuckDBPyConnection, contract: Contract, files: list[
                 raise _RowsToWord(f"{where}: a row breaks a rule") from None
             raise _UnreadByDuckDB(f"{_failed_file(exc, group, where)}: "
                                   f"{str(exc).splitlines()[0][:200]}") from None
+        groups.append((group, start, inserted))
+        start += inserted
+    return _Inserted(name, contract, as_of, groups, select is None)
+
+
+def _settle(con: duckdb.DuckDBPyConnection, inserted: _Inserted) -> dict[str, int]:
+    """Hold the inserted rows against the files' scans, number them, and run the text rules
+    where the scans could not rule them out; the rows of each file."""
+    name = inserted.table
+    rows: dict[str, int] = {}
+    unscreened: list[str] = []  # the rows of files that the text rules must still see
+    for group, start, count_in in inserted.groups:
+        where = group[0].display if len(group) == 1 else f"{inserted.contract.name} files"
         # Each file's rows together, one file after the other, as many as the scan counted:
         # else DuckDB read it otherwise. (Within a file, the rows keep the file's order:
         # DuckDB keeps insertion order.)
         found = {file: (low, high, count) for file, low, high, count in con.execute(
             f"SELECT __file, min(rowid), max(rowid), count(*) FROM {name} "
-            f"WHERE rowid >= {start} GROUP BY __file").fetchall()}
+            f"WHERE rowid BETWEEN {start} AND {start + count_in - 1} GROUP BY __file"
+        ).fetchall()}
+        at = start
         for f in group:
             layout = f.scan.result()
-            low, high, count = found.get(f.display, (start, start - 1, 0))
-            if count != layout.records or not count or (low, high) != (start, start + count - 1):
+            low, high, count = found.get(f.display, (at, at - 1, 0))
+            if count != layout.records or not count or (low, high) != (at, at + count - 1):
                 raise NeedsPolars(f"{f.display}: no rows, or rows DuckDB read otherwise")
             # The header is row 1.
             if layout.rows is None:
-                con.execute(f"UPDATE {name} SET __row = rowid - {start} + 2 "
-                            f"WHERE rowid BETWEEN {start} AND {high}")
+                con.execute(f"UPDATE {name} SET __row = rowid - {at} + 2 "
+                            f"WHERE rowid BETWEEN {at} AND {high}")
             else:  # blank lines count as rows: the scan numbered the records
-                _number_rows(con, name, start, layout.rows)
+                _number_rows(con, name, at, layout.rows)
             rows[f.display] = count
-            if select is None and not (layout.plain and f.copy is None):
-                unscreened.append(f"rowid BETWEEN {start} AND {high}")
-            start += count
-        if inserted != sum(rows[f.display] for f in group) or len(found) != len(group):
+            if inserted.strict and not (layout.plain and f.copy is None):
+                unscreened.append(f"rowid BETWEEN {at} AND {high}")
+            at += count
+        if count_in != at - start or len(found) != len(group):
             raise NeedsPolars(f"{where}: rows DuckDB read otherwise")
     # The text rules, on the files whose bytes do not rule them out (a UTF-8 copy's bytes are
     # not the scanned file's). Clean files seldom get here: it costs what the rules would
     # have cost in the pass.
-    text = _parts(contract, as_of).text
+    text = _parts(inserted.contract, inserted.as_of).text
     if unscreened and text != "TRUE" and con.execute(
             f"SELECT count(*) FROM {name} WHERE ({' OR '.join(unscreened)}) "
             f"AND NOT coalesce({text}, FALSE)").fetchone()[0]:
-        raise _RowsToWord(f"{contract.name}: a cell that breaks a text rule")
+        raise _RowsToWord(f"{inserted.contract.name}: a cell that breaks a text rule")
     return rows
 
 
@@ -952,12 +987,13 @@ def _strict(con: duckdb.DuckDBPyConnection, contracts: dict[str, Contract],
     """The clean-data pass: load every file guarded, then the rules across rows in SQL."""
     from toolkit import warehouse
 
-    file_rows: dict[str, list[tuple[str, int]]] = {}
+    inserted = []
     for name in ALL_DATASETS:
         progress(f"reading and checking {name}")
         con.execute(warehouse.table_ddl(contracts[name]))
-        per_file = _load_files(con, contracts[name], files[name], as_of)
-        file_rows[name] = list(per_file.items())
+        inserted.append(_insert_files(con, contracts[name], files[name], as_of))
+    progress("holding the rows against the files")  # the scans may still run: wait for them
+    file_rows = {i.contract.name: list(_settle(con, i).items()) for i in inserted}
     progress("checking references and reconciling stock and flow")
     # The stock check (mostly numpy, one core) runs beside the others (DuckDB's threads), on
     # a cursor of its own; it is awaited before anything else happens, even an error.
