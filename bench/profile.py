@@ -181,7 +181,7 @@ def instrument(phases: Phases) -> None:
 
 #: The DuckDB engine's stages (it runs in this thread, apart from the file scans).
 ENGINE_PHASES = ("plan", "_insert_files", "_settle", "_cross_checks", "_possible_duplicates",
-                 "check_stock_flow_in")
+                 "any_negative_coded", "stock_findings")
 
 
 def run_duckdb_engine(args, phases: Phases):

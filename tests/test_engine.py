@@ -204,21 +204,31 @@ def _copy_event(text: str, row: int, new_id: str, days: int) -> str:
     return "\n".join([*lines, ",".join(cells)]) + "\n"
 
 
-def test_warnings_are_found_and_worded_by_duckdb_as_by_polars(synthetic, tmp_path):
+@pytest.mark.parametrize("blank", [False, True], ids=["", "after blank lines"])
+def test_warnings_are_found_and_worded_by_duckdb_as_by_polars(synthetic, tmp_path, blank):
+    """With blank lines before them, the warnings' rows are not their places + 1: the DuckDB
+    engine numbers its rows before the files' scans are in, and must number them again (and
+    find the warnings again) once they are."""
     def edit(text: str) -> str:
         text = _copy_event(text, 10, "SYN-DET-X1", 2)  # a possible duplicate, 2 days later
-        return _copy_event(text, 20, "SYN-DET-X2", 0)  # and one on the same day
+        text = _copy_event(text, 20, "SYN-DET-X2", 0)  # and one on the same day
+        return _blank_line(text, 3) if blank else text
 
     raw = edited(synthetic, tmp_path, "detentions", edit)
     # A repatriation of more people than were ever detained of its place and nationality.
     rep = sorted((raw / "repatriations").glob("*.csv"))[0]
-    head = rep.read_text(encoding="utf-8").split("\n")[1].split(",")
+    text = rep.read_text(encoding="utf-8")
+    head = text.split("\n")[1].split(",")
     head[0], head[5], head[6], head[8] = "SYN-REP-X1", "999999", "", ""
-    rep.write_text(rep.read_text(encoding="utf-8") + ",".join(head) + "\n", encoding="utf-8")
+    text += ",".join(head) + "\n"
+    rep.write_text(_blank_line(_blank_line(text, 4), 4) if blank else text, encoding="utf-8")
     polars, duck = both(raw, tmp_path / "out", SYN_AS_OF)
     assert duck.engine == "duckdb" and duck.handed_over is None
     rules = sorted({f.rule for f in duck.report.findings})
     assert rules == ["negative_stock", "possible_duplicate"]
+    # Some of them in rows after the blank lines, named as the Polars engine names them (both).
+    assert [f for f in duck.report.findings if f.rule == "negative_stock" and f.row > 5]
+    assert [f for f in duck.report.findings if f.rule == "possible_duplicate" and f.row > 3]
     assert polars.report.exit_code == 0
 
 

@@ -63,7 +63,7 @@ from toolkit.layout import (
     normalise_header,
     utf8_blocks,
 )
-from toolkit.reconcile import check_stock_flow_in
+from toolkit.reconcile import any_negative_coded, stock_findings
 from toolkit.rules import (
     CONTROL_PATTERN,
     DUPLICATE_WINDOW_DAYS,
@@ -728,12 +728,17 @@ class _Inserted:
     groups: list[tuple[list[_File], int, int]]
     #: Whether the text rules may still have to run on some rows (see :func:`_settle`).
     strict: bool
+    #: For each group, where :func:`_number` found each file's rows: (first rowid, last
+    #: rowid, rows).
+    found: list[dict[str, tuple[int, int, int]]] = field(default_factory=list)
 
 
 def _load_files(con: duckdb.DuckDBPyConnection, contract: Contract, files: list[_File],
                 as_of: dt.date, table: str | None = None, select=None) -> dict[str, int]:
-    """Insert the files into the table and number their rows (see the two steps)."""
-    return _settle(con, _insert_files(con, contract, files, as_of, table, select))
+    """Insert the files into the table and number their rows (see the three steps)."""
+    inserted = _insert_files(con, contract, files, as_of, table, select)
+    _number(con, inserted)
+    return _settle(con, inserted)
 
 
 def _insert_files(con: duckdb.DuckDBPyConnection, contract: Contract, files: list[_File],
@@ -772,32 +777,41 @@ def _insert_files(con: duckdb.DuckDBPyConnection, contract: Contract, files: lis
     return _Inserted(name, contract, as_of, groups, select is None)
 
 
+def _number(con: duckdb.DuckDBPyConnection, inserted: _Inserted) -> None:
+    """Number the inserted rows by where DuckDB put them, each file's from 2 (the header is
+    row 1), before the files' scans are in: the numbers are right once :func:`_settle` has
+    found each file's rows where its scan says, and has numbered again the files with blank
+    lines. (The scans of large files are still running when DuckDB has read them.)"""
+    for _, start, count_in in inserted.groups:
+        # Each file's rows together, one file after the other: else DuckDB read it otherwise.
+        # (Within a file, the rows keep the file's order: DuckDB keeps insertion order.)
+        found = {file: (low, high, count) for file, low, high, count in con.execute(
+            f"SELECT __file, min(rowid), max(rowid), count(*) FROM {inserted.table} "
+            f"WHERE rowid BETWEEN {start} AND {start + count_in - 1} GROUP BY __file"
+        ).fetchall()}
+        inserted.found.append(found)
+        for low, high, _ in found.values():
+            con.execute(f"UPDATE {inserted.table} SET __row = rowid - {low} + 2 "
+                        f"WHERE rowid BETWEEN {low} AND {high}")
+
+
 def _settle(con: duckdb.DuckDBPyConnection, inserted: _Inserted) -> dict[str, int]:
-    """Hold the inserted rows against the files' scans, number them, and run the text rules
-    where the scans could not rule them out; the rows of each file."""
+    """Hold the numbered rows (:func:`_number`) against the files' scans, number again the
+    files whose rows are not their place + 1, and run the text rules where the scans could
+    not rule them out; the rows of each file."""
     name = inserted.table
     rows: dict[str, int] = {}
     unscreened: list[str] = []  # the rows of files that the text rules must still see
-    for group, start, count_in in inserted.groups:
+    for (group, start, count_in), found in zip(inserted.groups, inserted.found, strict=True):
         where = group[0].display if len(group) == 1 else f"{inserted.contract.name} files"
-        # Each file's rows together, one file after the other, as many as the scan counted:
-        # else DuckDB read it otherwise. (Within a file, the rows keep the file's order:
-        # DuckDB keeps insertion order.)
-        found = {file: (low, high, count) for file, low, high, count in con.execute(
-            f"SELECT __file, min(rowid), max(rowid), count(*) FROM {name} "
-            f"WHERE rowid BETWEEN {start} AND {start + count_in - 1} GROUP BY __file"
-        ).fetchall()}
         at = start
         for f in group:
             layout = f.scan.result()
             low, high, count = found.get(f.display, (at, at - 1, 0))
+            # As many rows as the scan counted, where _number took them to be.
             if count != layout.records or not count or (low, high) != (at, at + count - 1):
                 raise NeedsPolars(f"{f.display}: no rows, or rows DuckDB read otherwise")
-            # The header is row 1.
-            if layout.rows is None:
-                con.execute(f"UPDATE {name} SET __row = rowid - {at} + 2 "
-                            f"WHERE rowid BETWEEN {at} AND {high}")
-            else:  # blank lines count as rows: the scan numbered the records
+            if layout.rows is not None:  # blank lines count as rows: the scan numbered them
                 _number_rows(con, name, at, layout.rows)
             rows[f.display] = count
             if inserted.strict and not (layout.plain and f.copy is None):
@@ -832,12 +846,16 @@ def _number_rows(con: duckdb.DuckDBPyConnection, table: str, start: int, rows) -
     import numpy as np
     import pyarrow as pa
 
-    con.register("__numbers", pa.table({"at": np.arange(start, start + len(rows)),
-                                        "row": np.asarray(rows, dtype=np.int64)}))
+    # On a cursor of its own: DuckDB refuses to register a table on a connection that holds a
+    # result not fetched to the end (a count's fetchone()).
+    cursor = con.cursor()
     try:
-        con.execute(f"UPDATE {table} SET __row = n.row FROM __numbers n WHERE {table}.rowid = n.at")
+        cursor.register("__numbers", pa.table({"at": np.arange(start, start + len(rows)),
+                                               "row": np.asarray(rows, dtype=np.int64)}))
+        cursor.execute(f"UPDATE {table} SET __row = n.row FROM __numbers n "
+                       f"WHERE {table}.rowid = n.at")
     finally:
-        con.unregister("__numbers")
+        cursor.close()
 
 
 def duplicated_keys_sql(contract: Contract) -> str:
@@ -992,22 +1010,28 @@ def _strict(con: duckdb.DuckDBPyConnection, contracts: dict[str, Contract],
         progress(f"reading and checking {name}")
         con.execute(warehouse.table_ddl(contracts[name]))
         inserted.append(_insert_files(con, contracts[name], files[name], as_of))
-    progress("holding the rows against the files")  # the scans may still run: wait for them
-    file_rows = {i.contract.name: list(_settle(con, i).items()) for i in inserted}
     progress("checking references and reconciling stock and flow")
-    # The stock check (mostly numpy, one core) runs beside the others (DuckDB's threads), on
-    # a cursor of its own; it is awaited before anything else happens, even an error.
+    # The files' scans may still run (large files): what needs no scan runs meanwhile, the
+    # rules across rows included. Whether any stock is negative (mostly numpy, one core) is
+    # asked beside the others (DuckDB's threads), on a cursor of its own; it is awaited
+    # before anything else happens, even an error. Its warnings, which name rows, are worded
+    # once the rows' numbers are final.
+    for i in inserted:
+        _number(con, i)
     with ThreadPoolExecutor(1) as beside:
         cursor = con.cursor()
         try:
-            stock = beside.submit(check_stock_flow_in, cursor, True)  # codes: the guard held them
+            negative = beside.submit(any_negative_coded, cursor)  # the guard held the codes
             try:
                 _cross_checks(con, contracts)
+                progress("holding the rows against the files")
+                file_rows = {i.contract.name: list(_settle(con, i).items()) for i in inserted}
                 report = Report()
                 report.extend(_possible_duplicates(con))
             finally:
-                wait([stock])
-            report.extend(stock.result())
+                wait([negative])
+            if negative.result():
+                report.extend(stock_findings(con))
         finally:
             cursor.close()
     return report, file_rows

@@ -226,6 +226,11 @@ def check_stock_flow_in(con: duckdb.DuckDBPyConnection, coded: bool = False) -> 
     if not (any_negative_coded(con) if coded
             else con.execute(NEGATIVE_COUNT_SQL).fetchone()[0]):
         return []
+    return stock_findings(con)
+
+
+def stock_findings(con: duckdb.DuckDBPyConnection) -> list[Finding]:
+    """The warnings of :func:`check_stock_flow_in`, once a screen has said there are some."""
     cursor = con.execute(FINDINGS_SQL)
     names = [d[0] for d in cursor.description]
     return [stock_finding(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
