@@ -232,6 +232,32 @@ def test_warnings_are_found_and_worded_by_duckdb_as_by_polars(synthetic, tmp_pat
     assert polars.report.exit_code == 0
 
 
+def _links(row: int, ids: str):
+    """An edit of the repatriations text: the detention_ids of the record on ``row``."""
+    def edit(text: str) -> str:
+        lines = text.split("\n")
+        cells = lines[row - 1].split(",", 10)  # the notes, last, hold a comma
+        cells[8] = ids
+        lines[row - 1] = ",".join(cells)
+        return "\n".join(lines)
+    return edit
+
+
+@pytest.mark.parametrize(("ids", "rule"), [
+    ("SYN-DET-9999999999", "unknown_detention"),
+    ("SYN-DET-0000000001;SYN-DET-0000003000", "detention_after_repatriation"),
+    (" SYN-DET-0000000001 ;; ", None),
+    ("SYN-DET-0000000001;SYN-DET-0000000001", None),
+], ids=["unknown", "dated after", "spaces and an empty entry (valid)", "twice (valid)"])
+def test_links_to_detentions_are_checked_by_duckdb_as_by_polars(synthetic, tmp_path, ids, rule):
+    """The DuckDB engine asks only whether every link holds (a join that counts matches); when
+    one does not, the rows are found and worded as the Polars engine does."""
+    raw = edited(synthetic, tmp_path, "repatriations", _links(2, ids))  # the earliest
+    polars, duck = both(raw, tmp_path / "out", SYN_AS_OF)
+    assert duck.engine == "duckdb" and duck.handed_over is None
+    assert [(f.rule, f.row) for f in duck.report.errors] == ([(rule, 2)] if rule else [])
+
+
 #: Each planted problem, in the last detention of the synthetic file or on a given row:
 #: (case, edit of the detentions text). Errors and odd-but-valid input alike.
 PLANTED = {
