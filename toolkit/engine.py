@@ -352,8 +352,8 @@ def _plain_cells(block: bytes, data, breaks, commas, quotes, before_block: int) 
     # an odd number of quotes comes before it). Commas are 1 in 10 bytes: looking at their
     # neighbours is much cheaper than at every byte's.
     # (After a comma that ends the file comes an empty cell.)
-    odd = commas[_starts(data[np.minimum(commas + 1, n - 1)]) & (commas + 1 < n)
-                 | (data[commas - 1] == 32)]
+    inner = commas[:-1] if commas.size and commas[-1] == n - 1 else commas
+    odd = np.concatenate((inner[_starts(data[inner + 1])], commas[data[commas - 1] == 32]))
     return not (np.searchsorted(quotes, odd) % 2 == 0).any()
 
 
