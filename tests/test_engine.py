@@ -265,6 +265,9 @@ PLANTED = {
     "date after the as-of date": lambda t: replace_row(t, 5, ",2020-01-0", ",2029-01-0"),
     "date before 2000": lambda t: replace_row(t, 5, ",2020-01-0", ",1999-01-0"),
     "a count with a plus sign (valid)": lambda t: _persons(t, lambda p: f"+{p}"),
+    # abs() of it overflows in DuckDB (a reviewer found the crash)
+    "the smallest 64-bit count": lambda t: _persons(t, lambda p: "-9223372036854775808"),
+    "the largest 64-bit count": lambda t: _persons(t, lambda p: "9223372036854775807"),
     "unknown enum": lambda t: replace_row(t, 5, ",day,", ",Day,"),
     "unknown country code": lambda t: _set(t, "country", "KHX"),
     "space around a value (valid)": lambda t: replace_row(t, 5, ",day,", ", day ,"),

@@ -623,8 +623,9 @@ def _parts(contract: Contract, as_of: dt.date) -> _Parts:
                  f"AND DATE {sql_string(as_of.isoformat())}))")
         elif col.type == "integer":
             inner += [f"{source} AS {text}", f"TRY_CAST({source} AS BIGINT) AS {value}"]
+            # (Not abs(): it overflows on the smallest BIGINT, and DuckDB raises.)
             rule(f"({text} IS NULL OR ({value} IS NOT NULL AND CAST({value} AS VARCHAR) = "
-                 f"{text} AND abs({value}) <= {MAX_COUNT}))")
+                 f"{text} AND {value} BETWEEN -{MAX_COUNT} AND {MAX_COUNT}))")
             if col.min is not None:
                 rule(f"coalesce({value} >= {int(col.min)}, TRUE)", table_enforces=True)
             if col.max is not None:
