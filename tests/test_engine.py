@@ -379,6 +379,32 @@ def test_a_planted_problem_gives_the_same_report_in_both_engines(name, synthetic
         assert polars.report.errors, name
 
 
+@pytest.mark.parametrize("later", [
+    _links(2, "SYN-DET-9999999999"),  # an error the rules across datasets find
+    lambda t: replace_row(t, 3, ",SYN-SRC-", ",SYN-\rSRC-"),  # a file DuckDB refuses to read
+], ids=["an unknown link", "a carriage return inside a cell"])
+def test_a_file_the_scan_refuses_goes_to_polars_before_a_later_dataset_fails(
+        synthetic, tmp_path, monkeypatch, later):
+    """Every dataset is read before the scans are awaited. When a later step fails, the
+    scans of the files read before it are asked first: a file the Polars engine must read
+    goes to it at once, with the scan's reason, not after the staging pass has read every
+    file again (a reviewer found both)."""
+    import toolkit.locate
+
+    def staging(*args, **kwargs):
+        raise AssertionError("the staging pass ran")
+
+    monkeypatch.setattr(toolkit.locate, "locate", staging)
+    raw = edited(synthetic, tmp_path, "detentions",
+                 lambda t: replace_row(t, 5, ',"synthetic', ', "synthetic'))
+    rep = sorted((raw / "repatriations").glob("*.csv"))[0]
+    rep.write_bytes(later(rep.read_bytes().decode("utf-8")).encode("utf-8"))
+    outcome = validate_and_load(raw, SYN_AS_OF, engine="duckdb")
+    assert outcome.engine == "polars"
+    assert "a quote inside a cell" in outcome.handed_over
+    assert outcome.report.errors
+
+
 def test_a_file_duckdb_cannot_read_exactly_is_handed_over_with_the_reason(synthetic, tmp_path):
     raw = edited(synthetic, tmp_path, "detentions",
                  lambda t: replace_row(t, 5, ',"synthetic', ', "synthetic'))

@@ -831,6 +831,17 @@ def _settle(con: duckdb.DuckDBPyConnection, inserted: _Inserted) -> dict[str, in
     return rows
 
 
+def _scans_first(inserted: list[_Inserted]) -> None:
+    """Raise what the scans of these files refused, if anything: called when a later step
+    fails, so that a file the Polars engine must read goes to it straight away (as when each
+    dataset was held against its scans right after its INSERT), rather than after the staging
+    pass has read every file again, or with another reason."""
+    for i in inserted:
+        for group, _, _ in i.groups:
+            for f in group:
+                f.scan.result()
+
+
 def _failed_file(exc: Exception, group: list[_File], default: str) -> str:
     """The file a DuckDB reading error names (its ``file = ...`` line), as reports name it."""
     for line in str(exc).splitlines():
@@ -1022,25 +1033,37 @@ def _strict(con: duckdb.DuckDBPyConnection, contracts: dict[str, Contract],
     """The clean-data pass: load every file guarded, then the rules across rows in SQL."""
     from toolkit import warehouse
 
-    inserted = []
-    for name in ALL_DATASETS:
-        progress(f"reading and checking {name}")
-        con.execute(warehouse.table_ddl(contracts[name]))
-        inserted.append(_insert_files(con, contracts[name], files[name], as_of))
+    inserted: list[_Inserted] = []
+    try:
+        for name in ALL_DATASETS:
+            progress(f"reading and checking {name}")
+            con.execute(warehouse.table_ddl(contracts[name]))
+            inserted.append(_insert_files(con, contracts[name], files[name], as_of))
+    except Exception:
+        _scans_first(inserted)
+        raise
     progress("checking references and reconciling stock and flow")
     # The files' scans may still run (large files): what needs no scan runs meanwhile, the
     # rules across rows included. Whether any stock is negative (mostly numpy, one core) is
     # asked beside the others (DuckDB's threads), on a cursor of its own; it is awaited
     # before anything else happens, even an error. Its warnings, which name rows, are worded
     # once the rows' numbers are final.
-    for i in inserted:
-        _number(con, i)
+    try:
+        for i in inserted:
+            _number(con, i)
+    except Exception:
+        _scans_first(inserted)
+        raise
     with ThreadPoolExecutor(1) as beside:
         cursor = con.cursor()
         try:
             negative = beside.submit(any_negative_coded, cursor)  # the guard held the codes
             try:
-                _cross_checks(con, contracts)
+                try:
+                    _cross_checks(con, contracts)
+                except Exception:
+                    _scans_first(inserted)
+                    raise
                 progress("holding the rows against the files")
                 file_rows = {i.contract.name: list(_settle(con, i).items()) for i in inserted}
                 report = Report()
