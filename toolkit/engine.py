@@ -1033,22 +1033,18 @@ def _strict(con: duckdb.DuckDBPyConnection, contracts: dict[str, Contract],
     """The clean-data pass: load every file guarded, then the rules across rows in SQL."""
     from toolkit import warehouse
 
+    # The files' scans may still run (large files): what needs no scan runs meanwhile, the
+    # rules across rows included. Whether any stock is negative (mostly numpy, one core) is
+    # asked beside the others (DuckDB's threads), on a cursor of its own; it is awaited
+    # before anything else happens, even an error. Its warnings, which name rows, are worded
+    # once the rows' numbers are final.
     inserted: list[_Inserted] = []
     try:
         for name in ALL_DATASETS:
             progress(f"reading and checking {name}")
             con.execute(warehouse.table_ddl(contracts[name]))
             inserted.append(_insert_files(con, contracts[name], files[name], as_of))
-    except Exception:
-        _scans_first(inserted)
-        raise
-    progress("checking references and reconciling stock and flow")
-    # The files' scans may still run (large files): what needs no scan runs meanwhile, the
-    # rules across rows included. Whether any stock is negative (mostly numpy, one core) is
-    # asked beside the others (DuckDB's threads), on a cursor of its own; it is awaited
-    # before anything else happens, even an error. Its warnings, which name rows, are worded
-    # once the rows' numbers are final.
-    try:
+        progress("checking references and reconciling stock and flow")
         for i in inserted:
             _number(con, i)
     except Exception:

@@ -217,14 +217,13 @@ def check_stock_flow(detentions: pl.DataFrame, repatriations: pl.DataFrame) -> l
     return [stock_finding(r) for r in rows]
 
 
-def check_stock_flow_in(con: duckdb.DuckDBPyConnection, coded: bool = False) -> list[Finding]:
+def check_stock_flow_in(con: duckdb.DuckDBPyConnection) -> list[Finding]:
     """The same warnings, over ``detentions`` and ``repatriations`` tables already in ``con``.
 
-    ``coded``: every place and nationality is a code of the ``iso3`` type in ``con``, so the
-    cheaper :func:`any_negative_coded` can say whether there is any negative stock.
+    (The DuckDB engine's strict pass, whose places and nationalities are ISO3 codes, asks the
+    cheaper :func:`any_negative_coded` instead, then :func:`stock_findings`.)
     """
-    if not (any_negative_coded(con) if coded
-            else con.execute(NEGATIVE_COUNT_SQL).fetchone()[0]):
+    if not con.execute(NEGATIVE_COUNT_SQL).fetchone()[0]:
         return []
     return stock_findings(con)
 
