@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from toolkit import duck
 from toolkit.contracts import ALL_DATASETS, EVENT_DATASETS, Contract, load_contracts
 from toolkit.errors import Finding, Report
 from toolkit.layout import (
@@ -860,7 +861,7 @@ def _number_rows(con: duckdb.DuckDBPyConnection, table: str, start: int, rows) -
 
     # On a cursor of its own: DuckDB refuses to register a table on a connection that holds a
     # result not fetched to the end (a count's fetchone()).
-    cursor = con.cursor()
+    cursor = duck.cursor(con)
     try:
         cursor.register("__numbers", pa.table({"at": np.arange(start, start + len(rows)),
                                                "row": np.asarray(rows, dtype=np.int64)}))
@@ -982,7 +983,7 @@ def _run_duckdb(raw_dir: Path, as_of: dt.date, files: dict[str, list[_File]], db
 
     contracts = load_contracts()
     spill = Path(tempfile.mkdtemp(prefix=".duckdb-spill-", dir=db.parent))
-    con = duckdb.connect(str(db))
+    con = duck.connect(str(db))
     try:
         con.execute(f"SET memory_limit = {sql_string(MEMORY_LIMIT)}")
         con.execute(f"SET temp_directory = {sql_string(str(spill))}")
@@ -1051,7 +1052,7 @@ def _strict(con: duckdb.DuckDBPyConnection, contracts: dict[str, Contract],
         _scans_first(inserted)
         raise
     with ThreadPoolExecutor(1) as beside:
-        cursor = con.cursor()
+        cursor = duck.cursor(con)
         try:
             negative = beside.submit(any_negative_coded, cursor)  # the guard held the codes
             try:

@@ -40,7 +40,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from toolkit import __version__
+from toolkit import __version__, duck
 from toolkit.contracts import ALL_DATASETS, EVENT_DATASETS, load_contracts
 from toolkit.disclosure import DisclosureConfig, load_disclosure_config
 from toolkit.layout import sha256_file
@@ -256,7 +256,7 @@ def open_release_connection(out_dir: Path, as_of: dt.date | None
     path = out_dir / WAREHOUSE
     if not path.is_file():
         raise PublishError(f"no warehouse at {path}: run `toolkit load` first")
-    con = duckdb.connect(":memory:")
+    con = duck.connect()
     try:
         con.execute(f"ATTACH {sql_string(str(path))} AS wh (READ_ONLY)")
         rows = con.execute("SELECT value FROM wh.load_info WHERE key = 'as_of'").fetchall()

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from toolkit import duck
 from toolkit.errors import Finding
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ ORDER BY s.country, s.nationality, s.date
 
 def stock_findings_frame(detentions: pl.DataFrame, repatriations: pl.DataFrame) -> pl.DataFrame:
     """The negative-stock dates as a frame, computed with the warehouse's SQL."""
-    con = duckdb.connect(":memory:")
+    con = duck.connect()
     try:
         con.register("detentions", detentions.to_arrow())
         con.register("repatriations", repatriations.to_arrow())
@@ -187,7 +188,7 @@ def any_negative_coded(con: duckdb.DuckDBPyConnection, max_cells: int = GRID_CEL
 
 def negative_stock_count(detentions: pl.DataFrame, repatriations: pl.DataFrame) -> int:
     """The number of negative stocks; DuckDB is given only the 4 columns the stock reads."""
-    con = duckdb.connect(":memory:")
+    con = duck.connect()
     try:
         common = ["nationality", "event_date", "persons"]
         con.register("detentions", detentions.select("country", *common).to_arrow())

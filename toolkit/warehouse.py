@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from toolkit import __version__
+from toolkit import __version__, duck
 from toolkit.contracts import ALL_DATASETS, Contract, load_contracts
 from toolkit.errors import FIELDS, Report
 from toolkit.layout import sha256_file
@@ -76,7 +76,7 @@ def write_warehouse(validated: Validated, raw_dir: Path, out_dir: Path) -> Path:
     target = out_dir / WAREHOUSE
     tmp = temp_path(out_dir)
     contracts = load_contracts()
-    con = duckdb.connect(str(tmp))
+    con = duck.connect(str(tmp))
     try:
         con.execute(iso3_type_ddl())
         for name in ALL_DATASETS:
@@ -155,4 +155,4 @@ def connect(out_dir: Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
     path = out_dir / WAREHOUSE
     if not path.is_file():
         raise FileNotFoundError(f"no warehouse at {path}: run `toolkit load` first")
-    return duckdb.connect(str(path), read_only=read_only)
+    return duck.connect(str(path), read_only=read_only)
