@@ -379,6 +379,30 @@ def test_a_planted_problem_gives_the_same_report_in_both_engines(name, synthetic
         assert polars.report.errors, name
 
 
+@pytest.mark.parametrize("planted", [None, "bad date"])
+@pytest.mark.parametrize("after_header", ["", "\n\n", "\r\n"], ids=["", "blank lines", "CRLF"])
+def test_files_with_only_a_header_are_read_by_duckdb_and_warned_of(synthetic, tmp_path, planted,
+                                                                   after_header):
+    """A quarter with no fatalities, or an empty file beside a full one (read in the same
+    statement): the DuckDB engine reads them and warns of each, as the Polars engine does. (It
+    used to hand the whole return to the Polars engine: a 1M-row return took 16 s and 770 MiB
+    instead of 3 s.) With a row that breaks a rule, the staging pass reads them too."""
+    raw = edited(synthetic, tmp_path, "detentions",
+                 PLANTED[planted] if planted else (lambda t: t))
+    first = sorted((raw / "detentions").glob("*.csv"))[0]
+    header = first.read_bytes().split(b"\n", 1)[0].rstrip(b"\r") + b"\n"
+    (raw / "detentions" / "zz-empty.csv").write_bytes(header + after_header.encode())
+    fatalities = sorted((raw / "fatalities").glob("*.csv"))[0]
+    fatalities.write_bytes(fatalities.read_bytes().split(b"\n", 1)[0] + b"\n")
+    polars, duck = both(raw, tmp_path / "out", SYN_AS_OF)
+    assert duck.engine == "duckdb" and duck.handed_over is None
+    assert sorted(f.file for f in duck.report.warnings if f.rule == "no_rows") == [
+        "detentions/zz-empty.csv", f"fatalities/{fatalities.name}"]
+    assert bool(duck.report.errors) == bool(planted)
+    if not planted:
+        assert duck.rows["detentions"] == 3000 and duck.rows["fatalities"] == 0
+
+
 @pytest.mark.parametrize("later", [
     _links(2, "SYN-DET-9999999999"),  # an error the rules across datasets find
     lambda t: replace_row(t, 3, ",SYN-SRC-", ",SYN-\rSRC-"),  # a file DuckDB refuses to read

@@ -75,6 +75,7 @@ from toolkit.rules import (
     MAX_COUNT,
     duplicate_finding,
     file_refusal,
+    no_rows_finding,
 )
 from toolkit.warehouse import sql_string
 
@@ -810,16 +811,17 @@ def _settle(con: duckdb.DuckDBPyConnection, inserted: _Inserted) -> dict[str, in
         for f in group:
             layout = f.scan.result()
             low, high, count = found.get(f.display, (at, at - 1, 0))
-            # As many rows as the scan counted, where _number took them to be.
-            if count != layout.records or not count or (low, high) != (at, at + count - 1):
-                raise NeedsPolars(f"{f.display}: no rows, or rows DuckDB read otherwise")
+            # As many rows as the scan counted (none for a file with only a header), where
+            # _number took them to be.
+            if count != layout.records or (low, high) != (at, at + count - 1):
+                raise NeedsPolars(f"{f.display}: rows DuckDB read otherwise")
             if layout.rows is not None:  # blank lines count as rows: the scan numbered them
                 _number_rows(con, name, at, layout.rows)
             rows[f.display] = count
             if inserted.strict and not (layout.plain and f.copy is None):
                 unscreened.append(f"rowid BETWEEN {at} AND {high}")
             at += count
-        if count_in != at - start or len(found) != len(group):
+        if count_in != at - start or len(found) != sum(rows[f.display] > 0 for f in group):
             raise NeedsPolars(f"{where}: rows DuckDB read otherwise")
     # The text rules, on the files whose bytes do not rule them out (a UTF-8 copy's bytes are
     # not the scanned file's). Clean files seldom get here: it costs what the rules would
@@ -998,6 +1000,9 @@ def _run_duckdb(raw_dir: Path, as_of: dt.date, files: dict[str, list[_File]], db
                 con.execute(f"DROP TABLE IF EXISTS {_ident(name)}")
             report, file_rows = locate(con, contracts, files, as_of, out_dir is not None,
                                        progress)
+        # A file with only a header is read (no rows); both engines warn of it.
+        report.extend(no_rows_finding(file, name)
+                      for name, fs in file_rows.items() for file, rows in fs if not rows)
         _add_line_numbers(report, files)
         outcome = Outcome(report, as_of, "duckdb",
                           {n: sum(r for _, r in fs) for n, fs in file_rows.items()},

@@ -72,6 +72,12 @@ def file_refusal(path: Path, raw_dir: Path) -> tuple[str, str | None]:
     return display, None
 
 
+def no_rows_finding(display: str, dataset: str) -> Finding:
+    """The warning for a file with a header but no rows (a quarter with no fatalities)."""
+    return Finding("no_rows", display, None, None, None, "the file has a header but no rows",
+                   dataset)
+
+
 def duplicate_finding(name: str, place: str, r: dict) -> Finding:
     """The warning for a row that may repeat the row before it (``p_*``: that row)."""
     return Finding(

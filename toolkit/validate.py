@@ -63,6 +63,7 @@ from toolkit.rules import (  # noqa: F401  (re-exported: the rules' constants li
     duplicate_finding,
     file_refusal,
     iso3_codes,
+    no_rows_finding,
 )
 
 IDX = "__idx"
@@ -605,8 +606,7 @@ def read_dataset(raw_dir: Path, contract: Contract, encoding: str | None,
         for note in raw.notes:  # other sheets with rows of the dataset
             report.add(Finding("ignored_sheet", display, None, None, None, note, contract.name))
         if frame.is_empty():
-            report.add(Finding("no_rows", display, None, None, None,
-                               "the file has a header but no rows", contract.name))
+            report.add(no_rows_finding(display, contract.name))
         for f in findings:
             if f.rule == "missing_column":
                 missing.append((display, f.column))
