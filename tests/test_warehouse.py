@@ -109,3 +109,45 @@ def test_load_over_a_copy_replaces_it(shipped, tmp_path):
 def test_connect_explains_a_missing_warehouse(tmp_path):
     with pytest.raises(FileNotFoundError, match="run `toolkit load` first"):
         warehouse.connect(tmp_path)
+
+
+@pytest.mark.parametrize("as_lists", [0, 10**9], ids=["through Arrow", "as lists"])
+def test_findings_are_written_alike_either_way(as_lists, monkeypatch):
+    """Few findings go in as parameter lists (no Polars or pyarrow to import), many through
+    Arrow: the same table either way, empty cells and odd text included."""
+    from toolkit.errors import Finding, Report
+
+    report = Report()
+    report.extend([
+        Finding("no_rows", "fatalities/f.csv", None, None, None, "the file has a header but "
+                "no rows", "fatalities"),
+        Finding("min", "detentions/a.csv", 3, "persons", "-20", "-20 is below 1", "detentions"),
+        Finding("unsafe_text", "detentions/a.csv", 9_000_000_000, "notes", "'=1+1', \"x\"; é 한",
+                "a formula", "detentions"),
+    ])
+    monkeypatch.setattr(warehouse, "FINDINGS_AS_LISTS", as_lists)
+    con = duckdb.connect()
+    warehouse._write_findings(con, report)
+    assert con.execute("SELECT * FROM findings").fetchall() == [
+        tuple(r.values()) for r in report.to_records()]
+    assert [(c[0], c[1]) for c in con.execute("DESCRIBE findings").fetchall()] == [
+        (f, "BIGINT" if f == "row" else "VARCHAR") for f in warehouse.FIELDS]
+
+
+def test_the_duckdb_engine_loads_a_return_with_warnings_without_polars(tmp_path):
+    """Polars is the Polars engine's: the DuckDB engine's clean path, warnings included,
+    never imports it (0.35 s of start-up)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, datetime as dt\n"
+        "from pathlib import Path\n"
+        "from toolkit.engine import validate_and_load\n"
+        f"o = validate_and_load(Path({str(SHIPPED)!r}), dt.date(2026, 11, 28),\n"
+        f"                      out_dir=Path({str(tmp_path)!r}), engine='duckdb')\n"
+        "assert o.engine == 'duckdb' and o.report.warnings and o.warehouse, o.handed_over\n"
+        "print('polars' in sys.modules, 'pandera' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True, cwd=ROOT)
+    assert out.stdout.split() == ["False", "False"]
