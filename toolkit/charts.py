@@ -224,6 +224,9 @@ def _serve(requests, answers) -> None:
     except Exception as exc:  # noqa: BLE001 - the parent makes them again and raises it
         answer = ("error", f"{type(exc).__name__}: {exc}")
     _send(answers, answer)
+    # Done: end now. An interpreter's usual exit, which shuts the JavaScript engine down, took
+    # 0.3 s of a build that waits for it (nothing is left to write: _send flushed).
+    os._exit(0)
 
 
 class _ChartWorker:
