@@ -73,16 +73,24 @@ def test_without_the_setting_the_bar_does_reach_standard_output(make_raw, monkey
 
 
 def test_every_module_opens_duckdb_through_toolkit_duck():
-    """A ``duckdb.connect`` or ``.cursor()`` elsewhere would print the bar again."""
+    """A connection made elsewhere (``duckdb.connect``, ``duckdb.sql`` and the module's other
+    functions, which use a default connection; ``.cursor()`` or ``.duplicate()``, which make
+    a connection with DuckDB's default settings) would print the bar again."""
+    def harmless(name: str) -> bool:  # exceptions and types, not connections
+        return name.endswith(("Exception", "Error")) or name[:1].isupper()
+
     found = []
     for path in sorted(TOOLKIT.rglob("*.py")):
         if path.name == "duck.py":
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "duckdb":
+                found += [f"{path.name}:{node.lineno} from duckdb import {a.name}"
+                          for a in node.names if not harmless(a.name)]
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
                 continue
             on = node.func.value.id if isinstance(node.func.value, ast.Name) else None
-            if (node.func.attr == "cursor" and on != "duck") or (
-                    on == "duckdb" and node.func.attr in ("connect", "sql", "query", "execute")):
-                found.append(f"{path.name}:{node.lineno}")
+            if (node.func.attr in ("cursor", "duplicate") and on != "duck") or (
+                    on == "duckdb" and not harmless(node.func.attr)):
+                found.append(f"{path.name}:{node.lineno} {node.func.attr}()")
     assert found == []
