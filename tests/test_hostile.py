@@ -293,6 +293,25 @@ def test_a_link_to_a_file_outside_the_raw_folder_is_refused(make_raw, tmp_path):
     assert "root:x" not in result.report.to_json()
 
 
+@pytest.mark.parametrize("engine", ["polars", "duckdb"])
+def test_a_dataset_folder_linked_outside_the_raw_folder_is_refused(make_raw, tmp_path, engine):
+    """As a linked file is: a dataset folder that links elsewhere (``detentions ->
+    /somewhere``) must not bring that folder's files into the report."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.csv").write_text("root:x:0:0:root:/root:/bin/bash\n")
+    raw = make_raw("folder-link-outside")
+    shutil.rmtree(raw / "detentions")
+    os.symlink(outside, raw / "detentions")
+    from toolkit.engine import validate_and_load
+
+    outcome = validate_and_load(raw, AS_OF, engine=engine)
+    assert [(f.rule, f.file, f.message) for f in outcome.report.findings] == [
+        ("unreadable_file", "detentions/secret.csv", "the file is in a folder that links "
+         "outside the raw data folder; copy the files in instead")]
+    assert "root:x" not in outcome.report.to_json()
+
+
 def test_a_link_inside_the_raw_folder_is_read(make_raw):
     raw = make_raw("link-inside", {"archive/q4.csv": to_csv(DET_HEADER, [det_line(1)])})
     os.symlink(raw / "archive" / "q4.csv", raw / "detentions" / "detentions-q4.csv")

@@ -61,14 +61,16 @@ def file_refusal(path: Path, raw_dir: Path) -> tuple[str, str | None]:
         shown = display.encode("unicode_escape").decode("ascii")
         return shown, ("the file name contains a control or text-direction character; "
                        "rename the file")
-    if path.is_symlink():
-        try:
-            inside = path.resolve().is_relative_to(raw_dir.resolve())
-        except (OSError, RuntimeError):
-            inside = False
-        if not inside:
-            return display, ("the file is a link to a file outside the raw data folder; "
-                             "copy the file in instead")
+    try:  # the file, or a folder on its way, may be a link
+        inside = path.resolve().is_relative_to(raw_dir.resolve())
+    except (OSError, RuntimeError):
+        inside = False
+    if not inside and path.is_symlink():
+        return display, ("the file is a link to a file outside the raw data folder; "
+                         "copy the file in instead")
+    if not inside:
+        return display, ("the file is in a folder that links outside the raw data folder; "
+                         "copy the files in instead")
     return display, None
 
 
