@@ -178,6 +178,27 @@ def test_the_grid_answers_itself_while_it_fits(monkeypatch):
         assert any_negative_coded(con) is False
 
 
+def test_without_an_outflow_no_stock_is_read():
+    """Only a repatriation lowers a stock: with none that counts (none at all, or only rows the
+    stock leaves out), the answer is no without reading the detentions (here a view that fails
+    when read); with one, they are read."""
+    for reps in ([], [("KHM", None, D1, 3), ("KHM", "CHN", None, 2), ("KHM", "CHN", D1, 0)]):
+        with _coded([("KHM", "CHN", D1, 5)], reps) as con:
+            _fail_when_read(con, "detentions")
+            assert any_negative_coded(con) is False
+    with _coded([("KHM", "CHN", D1, 5)], [("KHM", "CHN", D2, 3)]) as con:
+        _fail_when_read(con, "detentions")
+        with pytest.raises(duckdb.Error, match="detentions were read"):
+            any_negative_coded(con)
+
+
+def _fail_when_read(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    con.execute(f"CREATE TABLE {name}_rows AS FROM {name}")
+    con.unregister(name)
+    con.execute(f"CREATE VIEW {name} AS SELECT * REPLACE "
+                f"(error('{name} were read') AS persons) FROM {name}_rows")
+
+
 def test_counts_too_large_to_add_exactly_go_to_the_sql(monkeypatch):
     """float64 adds integers exactly only below 2**53: when the largest count times the number
     of flows may reach it, the SQL answers."""

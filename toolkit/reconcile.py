@@ -85,6 +85,12 @@ def stock_findings_frame(detentions: pl.DataFrame, repatriations: pl.DataFrame) 
 NEGATIVE_COUNT_SQL = f"SELECT count(*) FROM ({STOCK_SQL}) WHERE held < 0"
 
 
+#: The repatriations that move a stock: the outflows, the only flows that can take one below 0.
+_OUTFLOWS = """    FROM repatriations
+    WHERE from_country IS NOT NULL AND nationality IS NOT NULL
+      AND event_date IS NOT NULL AND persons >= 1
+"""
+
 #: One row per record that moves a stock, for tables whose places and nationalities are all codes
 #: of the ``iso3`` ENUM type (as in the DuckDB engine's clean pass): the (country, nationality)
 #: pair as one number (the ENUM codes of both; there are about 250 codes, fewer than 1024), the
@@ -100,10 +106,7 @@ CODED_FLOWS_SQL = """
     UNION ALL
     SELECT enum_code(from_country::iso3)::INTEGER * 1024 + enum_code(nationality::iso3),
            (event_date - DATE '1000-01-01')::INTEGER, -persons
-    FROM repatriations
-    WHERE from_country IS NOT NULL AND nationality IS NOT NULL
-      AND event_date IS NOT NULL AND persons >= 1
-"""
+""" + _OUTFLOWS
 
 #: Whether any stock of CODED_FLOWS_SQL is negative (0 or more). The stock of STOCK_SQL,
 #: computed another way: each day's net flow of a pair gets one number, the pair in the high
@@ -153,6 +156,10 @@ def any_negative_coded(con: duckdb.DuckDBPyConnection, max_cells: int = GRID_CEL
     """
     import numpy as np
 
+    # Every stock starts at 0 and only an outflow lowers it: without one (a return of
+    # detentions alone), none goes negative, and the detentions need not be read at all.
+    if not con.execute(f"SELECT count(*) FROM (SELECT 1 {_OUTFLOWS} LIMIT 1)").fetchall()[0][0]:
+        return False
     # (fetchall: a result read to its end leaves the connection free for con.sql below)
     [(low, high, flows, biggest)] = con.execute(
         f"SELECT min(day), max(day), count(*), max(abs(net)) FROM ({CODED_FLOWS_SQL})"
