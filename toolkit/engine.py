@@ -133,7 +133,7 @@ class _File:
     display: str
     header: list[str]
     #: The file's :class:`_Layout`, from :func:`_scan`, which runs beside the load.
-    scan: Future
+    scan: Future | _Split
     #: A UTF-8 copy that DuckDB reads instead of a CP949 file (see :func:`_transcode`).
     copy: Path | None = None
 
@@ -182,109 +182,271 @@ def _scan(path: Path, width: int) -> _Layout:
     Blank lines (which DuckDB skips) and cells that span lines are allowed: the rows and lines
     of the records are then kept, to number them as the Polars engine does.
     """
-    import numpy as np
-
     _yield_cpu()
     digest = hashlib.sha256()
-    last = b""
-    offset = 0  # of the block in the file
-    newlines = 0  # before the block
-    inside = 0  # whether the file is inside a quoted cell at the start of the block
-    pending = 0  # commas of the record that the previous block left open
-    before_block = 10  # the byte before the block; before the file, as after a line end
-    start, start_line = 0, 1  # where the record open at the start of the block starts
-    ordinal = 0  # of that record (the header is 0)
-    kept = 0  # records so far that are not blank (the header is one)
-    rows: list = []  # once a record's row or line is not its place + 1: (rows, lines) parts
-    plain = True  # no cell so far can break a text rule (see _plain_cells)
+    stretch = _Stretch(path, width)
     with path.open("rb") as fh:
-        while block := fh.read(_CHUNK):
-            block += fh.readline()  # blocks end at a line end (or inside a quoted cell)
+        for block in _blocks(fh):
             digest.update(block)
-            last = block[-1:]
-            data = np.frombuffer(block, dtype=np.uint8)
-            n = data.size
-            breaks = np.flatnonzero(data == 10)
-            commas = np.flatnonzero(data == 44)
-            quotes = np.flatnonzero(data == 34)
-            ends = breaks
-            if quotes.size:
-                _check_quote_runs(path, data, quotes, before_block, inside)
-                # A line end is outside quotes when an even number of quotes (or an odd one,
-                # if the block starts inside a cell) come before it.
-                ends = breaks[(np.searchsorted(quotes, breaks) + inside) % 2 == 0]
-            elif inside:
-                ends = breaks[:0]
-            # A line end inside a quoted cell (or a block that starts inside one) leaves the
-            # text rules to the load: the screen below takes every line end for a row's.
-            plain = plain and not inside and ends.size == breaks.size and _plain_cells(
-                block, data, breaks, commas, quotes, before_block)
-            # The quoted stretches: between an opening quote and the next quote (-1 and n
-            # stand for a block that starts or ends inside one). Counting the commas inside
-            # them (few) is much cheaper than asking of every comma whether it is quoted.
-            toggles = np.concatenate((np.full(inside, -1), quotes,
-                                      np.full((inside + quotes.size) % 2, n)))
-            inside = (inside + quotes.size) % 2
-            bounds = np.searchsorted(commas, toggles)
-            quoted = np.r_[0, np.cumsum(bounds[1::2] - bounds[0::2])]
-            # Commas outside quotes before each record's end, then per record.
-            before = np.searchsorted(commas, ends) - quoted[np.searchsorted(toggles[1::2], ends)]
-            outside = commas.size - int(quoted[-1])
-            if ends.size:
-                counts = np.diff(before, prepend=0)
-                counts[0] += pending
-                pending = outside - int(before[-1])
-                # The records the block closes: where they start (in the block; below 0: in an
-                # earlier one),
-                # on which line, and whether they are blank ("" or "\r").
-                starts = np.r_[start - offset, ends[:-1] + 1]
-                lines = np.r_[start_line, newlines + np.searchsorted(breaks, ends[:-1]) + 2]
-                length = ends - starts
-                first = data[np.clip(starts, 0, n - 1)]
-                blank = (length == 0) | ((length == 1) & (starts >= 0) & (first == 13))
-                if (counts[~blank] != width - 1).any():
-                    raise NeedsPolars(f"{path.name}: a row with more or fewer cells than the "
-                                      "header")
-                ordinals = ordinal + np.flatnonzero(~blank)
-                lines = lines[~blank]
-                if rows or (ordinals != kept + np.arange(ordinals.size)).any() or (
-                        lines != ordinals + 1).any():
-                    if not rows:  # the records before were all in place
-                        rows.append((np.arange(1, kept + 1), np.arange(1, kept + 1)))
-                    rows.append((ordinals + 1, lines))
-                kept += ordinals.size
-                ordinal += ends.size
-                start = offset + int(ends[-1]) + 1
-                start_line = newlines + int(np.searchsorted(breaks, ends[-1])) + 2
+            stretch.feed(block)
+    return stretch.layout(digest.hexdigest())
+
+
+def _blocks(fh, end: int | None = None):
+    """The file's blocks from where ``fh`` stands, each ending at a line end (or inside a
+    quoted cell), up to ``end`` (a line end's next byte) or the end of the file."""
+    while block := fh.read(_CHUNK if end is None else min(_CHUNK, end - fh.tell())):
+        if end is None or fh.tell() < end:  # (the byte before ``end`` is a line end)
+            block += fh.readline()
+        yield block
+
+
+class _Stretch:
+    """The scan's state over a stretch of a file read in blocks (:meth:`feed`): at the start of
+    the file (the header first), or from a line end on as if it ended a record outside quoted
+    cells (see :class:`_Split`)."""
+
+    def __init__(self, path: Path, width: int, offset: int = 0) -> None:
+        self.path, self.width = path, width
+        self.last = b""  # the last byte fed
+        self.offset = offset  # of the next block in the file
+        self.newlines = 0  # before the next block
+        self.inside = 0  # whether the next block starts inside a quoted cell
+        self.pending = 0  # commas of the record that the last block left open
+        self.before_block = 10  # the byte before the next block; before the file, as after \n
+        self.start, self.start_line = offset, 1  # where the record open now starts
+        self.ordinal = 0  # of that record (the header is 0)
+        self.kept = 0  # records so far that are not blank (the header is one)
+        # once a record's row or line is not its place + 1: (rows, lines) parts
+        self.rows: list = []
+        self.plain = True  # no cell so far can break a text rule (see _plain_cells)
+
+    def feed(self, block: bytes) -> None:
+        """Scan the next block (see :func:`_scan`); raise at what it refuses."""
+        import numpy as np
+
+        path, width = self.path, self.width
+        inside, offset, before_block = self.inside, self.offset, self.before_block
+        self.last = block[-1:]
+        data = np.frombuffer(block, dtype=np.uint8)
+        n = data.size
+        breaks = np.flatnonzero(data == 10)
+        commas = np.flatnonzero(data == 44)
+        quotes = np.flatnonzero(data == 34)
+        ends = breaks
+        if quotes.size:
+            _check_quote_runs(path, data, quotes, before_block, inside)
+            # A line end is outside quotes when an even number of quotes (or an odd one, if
+            # the block starts inside a cell) come before it.
+            ends = breaks[(np.searchsorted(quotes, breaks) + inside) % 2 == 0]
+        elif inside:
+            ends = breaks[:0]
+        # A line end inside a quoted cell (or a block that starts inside one) leaves the text
+        # rules to the load: the screen below takes every line end for a row's.
+        self.plain = self.plain and not inside and ends.size == breaks.size and _plain_cells(
+            block, data, breaks, commas, quotes, before_block)
+        # The quoted stretches: between an opening quote and the next quote (-1 and n stand
+        # for a block that starts or ends inside one). Counting the commas inside them (few)
+        # is much cheaper than asking of every comma whether it is quoted.
+        toggles = np.concatenate((np.full(inside, -1), quotes,
+                                  np.full((inside + quotes.size) % 2, n)))
+        self.inside = (inside + quotes.size) % 2
+        bounds = np.searchsorted(commas, toggles)
+        quoted = np.r_[0, np.cumsum(bounds[1::2] - bounds[0::2])]
+        # Commas outside quotes before each record's end, then per record.
+        before = np.searchsorted(commas, ends) - quoted[np.searchsorted(toggles[1::2], ends)]
+        outside = commas.size - int(quoted[-1])
+        if ends.size:
+            counts = np.diff(before, prepend=0)
+            counts[0] += self.pending
+            self.pending = outside - int(before[-1])
+            # The records the block closes: where they start (in the block; below 0: in an
+            # earlier one), on which line, and whether they are blank ("" or "\r").
+            starts = np.r_[self.start - offset, ends[:-1] + 1]
+            lines = np.r_[self.start_line,
+                          self.newlines + np.searchsorted(breaks, ends[:-1]) + 2]
+            length = ends - starts
+            first = data[np.clip(starts, 0, n - 1)]
+            blank = (length == 0) | ((length == 1) & (starts >= 0) & (first == 13))
+            if (counts[~blank] != width - 1).any():
+                raise NeedsPolars(f"{path.name}: a row with more or fewer cells than the "
+                                  "header")
+            ordinals = self.ordinal + np.flatnonzero(~blank)
+            lines = lines[~blank]
+            if self.rows or (ordinals != self.kept + np.arange(ordinals.size)).any() or (
+                    lines != ordinals + 1).any():
+                if not self.rows:  # the records before were all in place
+                    self.rows.append(_in_place(self.kept))
+                self.rows.append((ordinals + 1, lines))
+            self.kept += ordinals.size
+            self.ordinal += ends.size
+            self.start = offset + int(ends[-1]) + 1
+            self.start_line = self.newlines + int(np.searchsorted(breaks, ends[-1])) + 2
+        else:
+            self.pending += outside
+        if b"\r" in block:
+            returns = np.flatnonzero(data == 13)
+            if not ((returns + 1 < n) & (data[np.minimum(returns + 1, n - 1)] == 10)).all():
+                raise NeedsPolars(f"{path.name}: a carriage return that does not end a line")
+        self.before_block = int(data[-1])
+        self.offset += n
+        self.newlines += breaks.size
+
+    def in_place(self) -> bool:
+        """Whether every record so far is on the row and line of its place + 1 (no blank line
+        and no cell over several lines before the next block)."""
+        return self.ordinal == self.kept and self.newlines == self.ordinal
+
+    def follow(self, later: _Stretch) -> None:
+        """Take on the stretch scanned from where this one ends, which it ends at a record's end
+        outside quoted cells (as ``later`` took it to be): as if this one had read on."""
+        if self.rows or later.rows or not self.in_place():
+            # The rows and lines of the later stretch, counted from its start
+            later_rows = later.rows or [_in_place(later.kept)]
+            if not self.rows:
+                self.rows.append(_in_place(self.kept))
+            self.rows += [(r + self.ordinal, li + self.newlines) for r, li in later_rows]
+        self.start, self.start_line = later.start, self.newlines + later.start_line
+        self.ordinal += later.ordinal
+        self.kept += later.kept
+        self.newlines += later.newlines
+        self.plain = self.plain and later.plain
+        self.inside, self.pending, self.last = later.inside, later.pending, later.last
+        self.before_block, self.offset = later.before_block, later.offset
+
+    def layout(self, digest: str) -> _Layout:
+        """What the scan found, once the whole file has been fed; else raise."""
+        import numpy as np
+
+        path, rows = self.path, self.rows
+        if self.inside:
+            raise NeedsPolars(f"{path.name}: a quote left open")
+        if self.last not in (b"\n", b""):  # a last record without a line end
+            if self.pending != self.width - 1:
+                raise NeedsPolars(f"{path.name}: a last row with more or fewer cells than the "
+                                  "header")
+            if rows or self.ordinal != self.kept or self.start_line != self.ordinal + 1:
+                if not rows:
+                    rows.append(_in_place(self.kept))
+                rows.append((np.array([self.ordinal + 1]), np.array([self.start_line])))
+            self.kept += 1
+        layout = _Layout(digest, self.kept - 1, plain=self.plain and self.last != b" ")
+        if rows:
+            row = np.concatenate([r for r, _ in rows])[1:]  # not the header
+            line = np.concatenate([li for _, li in rows])[1:]
+            if (row != np.arange(2, row.size + 2)).any():
+                layout.rows = row
+            if (line != row).any():
+                layout.rows, layout.lines = row, line
+        return layout
+
+
+#: A file from this size on is scanned in parts at once, one per core (see :class:`_Split`).
+SPLIT_MIN_BYTES = 32 * 2**20
+
+
+def _start_scan(pool: ThreadPoolExecutor, path: Path, width: int) -> Future | _Split:
+    """Start the scan of a file in ``pool``: whole, or a large file in parts."""
+    parts = _scanners()
+    size = path.stat().st_size
+    if parts < 2 or size < SPLIT_MIN_BYTES:
+        return pool.submit(_scan, path, width)
+    # The first part also hashes the rest of the file (about a tenth of the scan's time): it
+    # takes a little less.
+    return _Split(pool, path, width, _cuts(path, [size * (k - 0.1) / parts
+                                                  for k in range(1, parts)]))
+
+
+def _cuts(path: Path, near: list[float]) -> list[int]:
+    """Where to cut the file into parts: after the first line end from each place ``near``."""
+    cuts: list[int] = []
+    with path.open("rb") as fh:
+        for place in near:
+            fh.seek(max(int(place), cuts[-1] if cuts else 0))
+            fh.readline()
+            if fh.tell() >= path.stat().st_size:
+                break
+            if not cuts or fh.tell() > cuts[-1]:
+                cuts.append(fh.tell())
+    return cuts
+
+
+class _Split:
+    """The scan of a large file in parts that run at once, each from a line end on: scanned
+    whole, the file leaves one core idle while the load waits for the end of its scan.
+
+    Each part but the first is scanned as if its first byte began a record outside quoted
+    cells, which holds when the part before ends outside them (a line end inside a quoted cell
+    is the rare exception: then that part is scanned again, from where the one before ended).
+    The first part hashes the whole file. :meth:`result` joins the parts, as the future of a
+    whole scan would give it (:class:`_Layout`, or the exception of the first part that
+    refuses the file).
+    """
+
+    def __init__(self, pool: ThreadPoolExecutor, path: Path, width: int,
+                 cuts: list[int]) -> None:
+        self.path, self.width = path, width
+        self.stretches = list(zip(cuts, [*cuts[1:], None][:len(cuts)], strict=True))
+        self.first = pool.submit(_scan_first, path, width, cuts[0] if cuts else None)
+        self.rest = [pool.submit(_scan_stretch, path, width, begin, end)
+                     for begin, end in self.stretches]
+        self.joined: _Layout | Exception | None = None
+
+    def result(self) -> _Layout:
+        if self.joined is None:
+            try:
+                self.joined = self._join()
+            except NeedsPolars as exc:
+                self.joined = exc
+        if isinstance(self.joined, Exception):
+            raise self.joined
+        return self.joined
+
+    def _join(self) -> _Layout:
+        stretch, digest = self.first.result()
+        for (begin, end), later in zip(self.stretches, self.rest, strict=True):
+            if stretch.inside:  # the cut is inside a quoted cell: read on from there
+                later.cancel()
+                with self.path.open("rb") as fh:
+                    fh.seek(begin)
+                    for block in _blocks(fh, end):
+                        stretch.feed(block)
             else:
-                pending += outside
-            if b"\r" in block:
-                returns = np.flatnonzero(data == 13)
-                if not ((returns + 1 < n) & (data[np.minimum(returns + 1, n - 1)] == 10)).all():
-                    raise NeedsPolars(f"{path.name}: a carriage return that does not end a line")
-            before_block = int(data[-1])
-            offset += n
-            newlines += breaks.size
-    if inside:
-        raise NeedsPolars(f"{path.name}: a quote left open")
-    if last not in (b"\n", b""):  # a last record without a line end
-        if pending != width - 1:
-            raise NeedsPolars(f"{path.name}: a last row with more or fewer cells than the "
-                              "header")
-        if rows or ordinal != kept or start_line != ordinal + 1:
-            if not rows:
-                rows.append((np.arange(1, kept + 1), np.arange(1, kept + 1)))
-            rows.append((np.array([ordinal + 1]), np.array([start_line])))
-        kept += 1
-    layout = _Layout(digest.hexdigest(), kept - 1, plain=plain and last != b" ")
-    if rows:
-        row = np.concatenate([r for r, _ in rows])[1:]  # not the header
-        line = np.concatenate([li for _, li in rows])[1:]
-        if (row != np.arange(2, row.size + 2)).any():
-            layout.rows = row
-        if (line != row).any():
-            layout.rows, layout.lines = row, line
-    return layout
+                stretch.follow(later.result())
+        return stretch.layout(digest)
+
+
+def _scan_first(path: Path, width: int, end: int | None) -> tuple[_Stretch, str]:
+    """The first part of a :class:`_Split` scan, and the SHA-256 of the whole file."""
+    _yield_cpu()
+    digest = hashlib.sha256()
+    stretch = _Stretch(path, width)
+    with path.open("rb") as fh:
+        for block in _blocks(fh, end):
+            digest.update(block)
+            stretch.feed(block)
+        while block := fh.read(_CHUNK):
+            digest.update(block)
+    return stretch, digest.hexdigest()
+
+
+def _scan_stretch(path: Path, width: int, begin: int, end: int | None) -> _Stretch:
+    """A later part of a :class:`_Split` scan: from ``begin`` (after a line end) to ``end``."""
+    _yield_cpu()
+    stretch = _Stretch(path, width, begin)
+    with path.open("rb") as fh:
+        fh.seek(begin)
+        for block in _blocks(fh, end):
+            stretch.feed(block)
+    return stretch
+
+
+def _in_place(records: int) -> tuple[np.ndarray, np.ndarray]:
+    """The rows and lines of the first records of a stretch, each on those of its place + 1."""
+    import numpy as np
+
+    place = np.arange(1, records + 1)
+    return place, place
 
 
 #: Bytes that put a cell in reach of a text rule when it starts with one: a space, or the
@@ -396,7 +558,12 @@ def _yield_cpu() -> None:
     """Run this thread at the lowest priority: the scan uses only what DuckDB leaves idle.
 
     (Competing for the cores slowed DuckDB's load by more than the scan's own cost.)
+
+    numpy is imported first, at the thread's own priority: at the lowest, its import (0.1 s of
+    CPU) waited for DuckDB's load, and held up the other scans, which wait for it too.
     """
+    import numpy  # noqa: F401
+
     try:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
     except (AttributeError, OSError):  # not Linux, or not allowed: run as it is
@@ -476,7 +643,7 @@ def plan(raw_dir: Path, pool: ThreadPoolExecutor, encoding: str | None = None
                 raise NeedsPolars(f"{display}: a path with one of {_GLOB}")
             header = _header(path, contract)
             files[name].append(_File(path, display, header,
-                                      pool.submit(_scan, path, len(header))))
+                                      _start_scan(pool, path, len(header))))
     return files
 
 
