@@ -206,6 +206,7 @@ def measure_synthetic(raw: Path, as_of: dt.date, repeat: int, cap: int, log,
         samples["toolkit_polars"] = []
     if against:
         samples["toolkit_against"] = []
+        samples["toolkit_detentions_against"] = []
     for i in range(repeat):
         # Interleaved, so that drift of the machine touches every figure alike.
         db = scratch("duckdb") / "baseline.duckdb"
@@ -244,6 +245,13 @@ def measure_synthetic(raw: Path, as_of: dt.date, repeat: int, cap: int, log,
                 env={"PYTHONPATH": str(against[1])}))
             fail_on_error(f"toolkit at {against[0]}", s)
             log(f"  run {i + 1}: toolkit at {against[0]} {s['wall_s']:.2f} s, "
+                f"{s['peak_bytes'] / MIB:.0f} MiB ({s.get('engine')} engine)")
+            out = scratch("toolkit")
+            samples["toolkit_detentions_against"].append(s := run_measured(
+                step("toolkit", str(alone), str(out), as_of.isoformat()), cap=cap,
+                env={"PYTHONPATH": str(against[1])}))
+            fail_on_error(f"toolkit at {against[0]} (detentions only)", s)
+            log(f"  run {i + 1}: toolkit at {against[0]} (detentions only) {s['wall_s']:.2f} s, "
                 f"{s['peak_bytes'] / MIB:.0f} MiB ({s.get('engine')} engine)")
         if polars:
             out = scratch("toolkit")
@@ -435,13 +443,21 @@ def summarise(rows_n: int, synthetic: dict | None, shipped: dict | None) -> list
             out.append(ratio_row(f"{label}: wall at {rev}, {med}",
                                  m["toolkit_against"]["wall_s"], m["duckdb_all"]["wall_s"],
                                  TARGET_TIME_RATIO, "s"))
-            this, then = m["toolkit"], m["toolkit_against"]
-            out.append([f"{label}: this tree against {rev}, wall / CPU / peak ({med})",
-                        f"{this['wall_s']:.2f} / {this['cpu_s']:.2f} s",
-                        f"{then['wall_s']:.2f} / {then['cpu_s']:.2f} s",
-                        f"{this['wall_s'] / then['wall_s']:.2f}x / "
-                        f"{this['cpu_s'] / then['cpu_s']:.2f}x / "
-                        f"{this['peak_bytes'] / then['peak_bytes']:.2f}x", "", ""])
+            for which, what in (("", ""), ("_detentions", ", detentions only")):
+                this, then = m[f"toolkit{which}"], m.get(f"toolkit{which}_against")
+                if then is None:
+                    continue
+                out.append([f"{label}{what}: this tree against {rev}, wall / CPU / peak ({med})",
+                            f"{this['wall_s']:.2f} / {this['cpu_s']:.2f} s",
+                            f"{then['wall_s']:.2f} / {then['cpu_s']:.2f} s",
+                            f"{this['wall_s'] / then['wall_s']:.2f}x / "
+                            f"{this['cpu_s'] / then['cpu_s']:.2f}x / "
+                            f"{this['peak_bytes'] / then['peak_bytes']:.2f}x", "", ""])
+            rounds = per_round_ratios(synthetic["samples"], "toolkit_detentions_against",
+                                      "duckdb_detentions")
+            if len(rounds) > 1:
+                out.append(rounds_row(f"{label}, detentions only at {rev}: wall, each round",
+                                      rounds))
         if "toolkit_polars" in b:
             pl = b["toolkit_polars"]
             out.append(ratio_row(f"{label}, Polars engine only: wall", pl["wall_s"],

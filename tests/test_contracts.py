@@ -107,3 +107,18 @@ def test_warehouse_tables_are_derived_from_the_contracts():
     # The key is unique by validation (rule 'unique'), not by an index: the warehouse is
     # written once, and an index would cost a fifth of a load (docs/performance.md).
     assert '"record_id" VARCHAR NOT NULL,' in ddl and "PRIMARY KEY" not in ddl
+
+
+def test_the_c_yaml_loader_reads_the_contracts_as_the_python_one_does(monkeypatch):
+    """The contracts are read with libyaml's loader where PyYAML has it (every command reads
+    them): it must give exactly what PyYAML's own safe loader gives."""
+    import yaml
+
+    from toolkit import contracts
+
+    if not hasattr(yaml, "CSafeLoader"):
+        pytest.skip("PyYAML is built without libyaml here")
+    assert contracts._LOADER is yaml.CSafeLoader
+    fast = contracts._load_all.__wrapped__(str(contracts.schemas_dir()))
+    monkeypatch.setattr(contracts, "_LOADER", yaml.SafeLoader)
+    assert contracts._load_all.__wrapped__(str(contracts.schemas_dir())) == fast
