@@ -952,13 +952,16 @@ def _number(con: duckdb.DuckDBPyConnection, inserted: _Inserted) -> None:
     row 1), before the files' scans are in: the numbers are right once :func:`_settle` has
     found each file's rows where its scan says, and has numbered again the files with blank
     lines. (The scans of large files are still running when DuckDB has read them.)"""
-    for _, start, count_in in inserted.groups:
+    for group, start, count_in in inserted.groups:
         # Each file's rows together, one file after the other: else DuckDB read it otherwise.
-        # (Within a file, the rows keep the file's order: DuckDB keeps insertion order.)
-        found = {file: (low, high, count) for file, low, high, count in con.execute(
-            f"SELECT __file, min(rowid), max(rowid), count(*) FROM {inserted.table} "
-            f"WHERE rowid BETWEEN {start} AND {start + count_in - 1} GROUP BY __file"
-        ).fetchall()}
+        # (Within a file, the rows keep the file's order: DuckDB keeps insertion order.) The
+        # rows of a file read alone are all its own.
+        found = ({group[0].display: (start, start + count_in - 1, count_in)} if count_in else {}
+                 ) if len(group) == 1 else {
+            file: (low, high, count) for file, low, high, count in con.execute(
+                f"SELECT __file, min(rowid), max(rowid), count(*) FROM {inserted.table} "
+                f"WHERE rowid BETWEEN {start} AND {start + count_in - 1} GROUP BY __file"
+            ).fetchall()}
         inserted.found.append(found)
         for low, high, _ in found.values():
             con.execute(f"UPDATE {inserted.table} SET __row = rowid - {low} + 2 "
