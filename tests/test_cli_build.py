@@ -81,6 +81,28 @@ def test_a_rebuild_with_nothing_changed_touches_no_published_file(built):
     assert snapshot(out) == before
 
 
+#: What a rebuild that finds nothing changed must not import: it only hashes inputs and code
+#: (issue 5: at most 1 second). pydantic comes with typer from 0.29 on (0.2 s a command).
+HEAVY = ("pydantic", "polars", "pandera", "duckdb", "altair", "vl_convert", "numpy", "pyarrow",
+         "pandas")
+
+
+def test_a_rebuild_with_nothing_changed_imports_no_engine(built):
+    raw, out, _ = built
+    code = ("import atexit, runpy, sys\n"
+            "atexit.register(lambda: print('LOADED', *sorted(m for m in sys.modules "
+            f"if m in {HEAVY!r})))\n"
+            "sys.argv = ['toolkit', *sys.argv[1:]]\n"
+            "runpy.run_module('toolkit', run_name='__main__', alter_sys=True)\n")
+    result = subprocess.run([sys.executable, "-c", code, "build", "--raw", str(raw), "--out",
+                             str(out), "--period", "2025-Q4", "--as-of", AS_OF], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "Nothing changed since the last build" in result.stdout
+    [loaded] = [line for line in result.stdout.splitlines() if line.startswith("LOADED")]
+    assert loaded == "LOADED"
+
+
 def test_invalid_data_fails_the_build_and_keeps_the_last_release(built, tmp_path):
     raw, out, _ = built
     broken = tmp_path / "raw"
