@@ -586,10 +586,18 @@ def _scan_outcome(scan) -> tuple:
             None if layout.lines is None else layout.lines.tolist())
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.lists(_SCAN_CELL, min_size=1, max_size=4), min_size=1, max_size=12),
+#: Cells for the scan in parts: also ones it refuses (a stray quote, a lone carriage return).
+_FAULTY_CELL = st.one_of(_SCAN_CELL, st.text(alphabet='ab ,"\r', max_size=4))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(_FAULTY_CELL, min_size=1, max_size=4), min_size=1, max_size=12),
        st.sampled_from(["\n", "\r\n"]), st.booleans(), st.integers(1, 40),
        st.lists(st.integers(0, 2**16), max_size=4))
+# Two faults a block apart: one scan and the parts must name the same one (a lone carriage
+# return in one row, a row too short in the next).
+@example(rows=[["1\r", "2", "3"], ["4", "5"], ["6", "7", "8"]], eol="\n", last_eol=True,
+         chunk=6, near=[10])
 # A cell over two lines at the end of the first part: the later rows start a line further on.
 @example(rows=[['"a\nb"', "1", "2"], ["3", "4", "5"], ["6", "7", "8"]], eol="\n",
          last_eol=True, chunk=40, near=[12])
@@ -612,11 +620,11 @@ def _scan_outcome(scan) -> tuple:
     near=[],  # or any other generated value
 ).via('discovered failure')
 def test_a_file_scanned_in_parts_gives_what_one_scan_gives(rows, eol, last_eol, chunk, near):
-    """A large file is scanned in parts at once, each from a line end on (taken to be a
-    record's end outside quoted cells). Wherever the cuts fall (inside a quoted cell, after a
-    blank line, before a cell over several lines, in a row too wide), the parts joined give
-    what one scan of the whole file gives: the same SHA-256, records, rows, lines and screen,
-    or the same refusal."""
+    """A large file is scanned in parts at once, each from a block start of a whole scan on
+    (taken to be a record's end outside quoted cells). Wherever the cuts fall (inside a quoted
+    cell, after a blank line, before a cell over several lines, in a row too wide), the parts
+    joined give what one scan of the whole file gives: the same SHA-256, records, rows, lines
+    and screen, or the same refusal, for the same fault."""
     header = "x,y,z"
     body = eol.join(",".join(cells) for cells in rows)
     data = (header + eol + body + (eol if last_eol else "")).encode()
@@ -646,6 +654,7 @@ def test_a_large_file_is_scanned_in_parts_and_loads_as_when_scanned_whole(tmp_pa
     monkeypatch.setattr(toolkit.synth, "CHUNK_ROWS", 3000)
     monkeypatch.setattr(engine, "SPLIT_MIN_BYTES", 0)
     monkeypatch.setattr(engine, "_scanners", lambda: 2)
+    monkeypatch.setattr(engine, "_CHUNK", 2**14)  # blocks of 16 KiB: cuts in a small file
     split = []
     monkeypatch.setattr(engine, "_Split", _recording(engine._Split, split))
     raw = tmp_path / "raw"
@@ -657,7 +666,8 @@ def test_a_large_file_is_scanned_in_parts_and_loads_as_when_scanned_whole(tmp_pa
     path.write_text(text, encoding="utf-8")
     polars, duck = both(raw, tmp_path / "out", SYN_AS_OF)
     assert duck.engine == "duckdb" and duck.handed_over is None
-    assert "detentions/synthetic-detentions-001.csv" in split
+    [cuts] = [cuts for name, cuts in split if name == "detentions/synthetic-detentions-001.csv"]
+    assert len(cuts) == 1 and 0.4 < cuts[0] / path.stat().st_size < 0.5
     con = duckdb.connect(str(duck.warehouse), read_only=True)
     numbers = [r[0] for r in con.execute("SELECT __row FROM detentions ORDER BY rowid").fetchall()]
     con.close()
@@ -676,12 +686,41 @@ def test_a_large_file_is_scanned_in_parts_and_loads_as_when_scanned_whole(tmp_pa
     assert duck.handed_over == "synthetic-detentions-001.csv: a quote inside a cell"
 
 
+def test_the_joined_scan_is_made_once_and_kept_whatever_it_raised(tmp_path):
+    """The join reads on from the first part's state, so it runs once: two threads asking at
+    once get the same layout as one scan, and an error while joining (here the file is away
+    when a part must be read again: a cut falls inside a quoted cell) is raised again, even
+    once the file is back, as a future would: not a join of a state already moved on."""
+    path = tmp_path / "f.csv"
+    path.write_bytes(b'a,b\n1,"x\ny"\n2,3\n4,5\n' * 50)
+    whole = _scan_outcome(lambda: engine._scan(path, 2))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(engine, "_CHUNK", 5)
+        cuts = engine._cuts(path, list(range(0, path.stat().st_size, 40)))
+        assert len(cuts) > 10
+        for _ in range(20):
+            with ThreadPoolExecutor(4) as pool:
+                split = engine._Split(pool, path, 2, cuts)
+                results = list(pool.map(_scan_outcome, [split.result] * 4))
+            assert results == [whole] * 4
+        with ThreadPoolExecutor(2) as pool:
+            split = engine._Split(pool, path, 2, cuts)
+            for part in [split.first, *split.rest]:
+                part.exception()  # every part scanned
+            path.rename(tmp_path / "away.csv")
+            with pytest.raises(FileNotFoundError):
+                split.result()
+            (tmp_path / "away.csv").rename(path)  # back: the error is still the answer
+            with pytest.raises(FileNotFoundError):
+                split.result()
+
+
 def _recording(cls, seen: list):
-    """``cls``, noting the path of each file it is made for (as the report names it)."""
+    """``cls``, noting each file it is made for (as the report names it) and its cuts."""
     class Recording(cls):
-        def __init__(self, pool, path, *args):
-            seen.append(f"{path.parent.name}/{path.name}")
-            super().__init__(pool, path, *args)
+        def __init__(self, pool, path, width, cuts):
+            seen.append((f"{path.parent.name}/{path.name}", cuts))
+            super().__init__(pool, path, width, cuts)
     return Recording
 
 

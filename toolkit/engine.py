@@ -358,29 +358,40 @@ def _start_scan(pool: ThreadPoolExecutor, path: Path, width: int) -> Future | _S
 
 
 def _cuts(path: Path, near: list[float]) -> list[int]:
-    """Where to cut the file into parts: after the first line end from each place ``near``."""
+    """Where to cut the file into parts: at the first start of a block of a whole scan
+    (:func:`_blocks`) from each place ``near``. Each part then reads the blocks one scan reads,
+    so a file with several faults is refused for the same one (a block's checks run in an
+    order)."""
+    size = path.stat().st_size
+    places = iter(sorted(near))
+    place = next(places, None)
     cuts: list[int] = []
+    at = 0  # a block's start
     with path.open("rb") as fh:
-        for place in near:
-            fh.seek(max(int(place), cuts[-1] if cuts else 0))
+        while place is not None:
+            fh.seek(at + _CHUNK)  # where the next block starts: after the line end from there
             fh.readline()
-            if fh.tell() >= path.stat().st_size:
+            at = fh.tell()
+            if at >= size:
                 break
-            if not cuts or fh.tell() > cuts[-1]:
-                cuts.append(fh.tell())
+            if at >= place:
+                cuts.append(at)
+                while place is not None and place <= at:
+                    place = next(places, None)
     return cuts
 
 
 class _Split:
-    """The scan of a large file in parts that run at once, each from a line end on: scanned
-    whole, the file leaves one core idle while the load waits for the end of its scan.
+    """The scan of a large file in parts that run at once, each from a block start of a whole
+    scan on (:func:`_cuts`): scanned whole, the file leaves one core idle while the load waits
+    for the end of its scan.
 
     Each part but the first is scanned as if its first byte began a record outside quoted
     cells, which holds when the part before ends outside them (a line end inside a quoted cell
     is the rare exception: then that part is scanned again, from where the one before ended).
     The first part hashes the whole file. :meth:`result` joins the parts, as the future of a
     whole scan would give it (:class:`_Layout`, or the exception of the first part that
-    refuses the file).
+    refuses the file), once: later calls, from any thread, get the same.
     """
 
     def __init__(self, pool: ThreadPoolExecutor, path: Path, width: int,
@@ -391,13 +402,15 @@ class _Split:
         self.rest = [pool.submit(_scan_stretch, path, width, begin, end)
                      for begin, end in self.stretches]
         self.joined: _Layout | Exception | None = None
+        self.lock = threading.Lock()
 
     def result(self) -> _Layout:
-        if self.joined is None:
-            try:
-                self.joined = self._join()
-            except NeedsPolars as exc:
-                self.joined = exc
+        with self.lock:  # the join reads on from the first part's state: once, on one thread
+            if self.joined is None:
+                try:
+                    self.joined = self._join()
+                except Exception as exc:  # noqa: BLE001 - kept and raised again, as a Future does
+                    self.joined = exc
         if isinstance(self.joined, Exception):
             raise self.joined
         return self.joined
