@@ -239,20 +239,15 @@ def measure_synthetic(raw: Path, as_of: dt.date, repeat: int, cap: int, log,
             f"{s['peak_bytes'] / MIB:.0f} MiB ({s.get('engine')} engine{handed})")
         if against:
             # steps.py runs as a script, so PYTHONPATH comes before the installed toolkit.
-            out = scratch("toolkit")
-            samples["toolkit_against"].append(s := run_measured(
-                step("toolkit", str(raw), str(out), as_of.isoformat()), cap=cap,
-                env={"PYTHONPATH": str(against[1])}))
-            fail_on_error(f"toolkit at {against[0]}", s)
-            log(f"  run {i + 1}: toolkit at {against[0]} {s['wall_s']:.2f} s, "
-                f"{s['peak_bytes'] / MIB:.0f} MiB ({s.get('engine')} engine)")
-            out = scratch("toolkit")
-            samples["toolkit_detentions_against"].append(s := run_measured(
-                step("toolkit", str(alone), str(out), as_of.isoformat()), cap=cap,
-                env={"PYTHONPATH": str(against[1])}))
-            fail_on_error(f"toolkit at {against[0]} (detentions only)", s)
-            log(f"  run {i + 1}: toolkit at {against[0]} (detentions only) {s['wall_s']:.2f} s, "
-                f"{s['peak_bytes'] / MIB:.0f} MiB ({s.get('engine')} engine)")
+            for key, folder, what in (("toolkit_against", raw, ""),
+                                      ("toolkit_detentions_against", alone, " (detentions only)")):
+                out = scratch("toolkit")
+                samples[key].append(s := run_measured(
+                    step("toolkit", str(folder), str(out), as_of.isoformat()), cap=cap,
+                    env={"PYTHONPATH": str(against[1])}))
+                fail_on_error(f"toolkit at {against[0]}{what}", s)
+                log(f"  run {i + 1}: toolkit at {against[0]}{what} {s['wall_s']:.2f} s, "
+                    f"{s['peak_bytes'] / MIB:.0f} MiB ({s.get('engine')} engine)")
         if polars:
             out = scratch("toolkit")
             samples["toolkit_polars"].append(s := run_measured(
