@@ -182,14 +182,8 @@ def _scan(path: Path, width: int) -> _Layout:
     Blank lines (which DuckDB skips) and cells that span lines are allowed: the rows and lines
     of the records are then kept, to number them as the Polars engine does.
     """
-    _yield_cpu()
-    digest = hashlib.sha256()
-    stretch = _Stretch(path, width)
-    with path.open("rb") as fh:
-        for block in _blocks(fh):
-            digest.update(block)
-            stretch.feed(block)
-    return stretch.layout(digest.hexdigest())
+    stretch, digest = _scan_first(path, width, None)
+    return stretch.layout(digest)
 
 
 def _blocks(fh, end: int | None = None):
@@ -397,7 +391,7 @@ class _Split:
     def __init__(self, pool: ThreadPoolExecutor, path: Path, width: int,
                  cuts: list[int]) -> None:
         self.path, self.width = path, width
-        self.stretches = list(zip(cuts, [*cuts[1:], None][:len(cuts)], strict=True))
+        self.stretches = list(zip(cuts, [*cuts[1:], None], strict=False))  # none if no cuts
         self.first = pool.submit(_scan_first, path, width, cuts[0] if cuts else None)
         self.rest = [pool.submit(_scan_stretch, path, width, begin, end)
                      for begin, end in self.stretches]
@@ -430,7 +424,8 @@ class _Split:
 
 
 def _scan_first(path: Path, width: int, end: int | None) -> tuple[_Stretch, str]:
-    """The first part of a :class:`_Split` scan, and the SHA-256 of the whole file."""
+    """The first part of a :class:`_Split` scan (up to ``end``; None: the whole file, as
+    :func:`_scan` reads it), and the SHA-256 of the whole file."""
     _yield_cpu()
     digest = hashlib.sha256()
     stretch = _Stretch(path, width)
@@ -969,12 +964,15 @@ def _number(con: duckdb.DuckDBPyConnection, inserted: _Inserted) -> None:
         # Each file's rows together, one file after the other: else DuckDB read it otherwise.
         # (Within a file, the rows keep the file's order: DuckDB keeps insertion order.) The
         # rows of a file read alone are all its own.
-        found = ({group[0].display: (start, start + count_in - 1, count_in)} if count_in else {}
-                 ) if len(group) == 1 else {
-            file: (low, high, count) for file, low, high, count in con.execute(
+        if len(group) > 1:
+            found = {file: (low, high, count) for file, low, high, count in con.execute(
                 f"SELECT __file, min(rowid), max(rowid), count(*) FROM {inserted.table} "
                 f"WHERE rowid BETWEEN {start} AND {start + count_in - 1} GROUP BY __file"
             ).fetchall()}
+        elif count_in:
+            found = {group[0].display: (start, start + count_in - 1, count_in)}
+        else:
+            found = {}
         inserted.found.append(found)
         for low, high, _ in found.values():
             con.execute(f"UPDATE {inserted.table} SET __row = rowid - {low} + 2 "

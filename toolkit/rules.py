@@ -65,13 +65,13 @@ def file_refusal(path: Path, raw_dir: Path) -> tuple[str, str | None]:
         inside = path.resolve().is_relative_to(raw_dir.resolve())
     except (OSError, RuntimeError):
         inside = False
-    if not inside and path.is_symlink():
+    if inside:
+        return display, None
+    if path.is_symlink():
         return display, ("the file is a link to a file outside the raw data folder; "
                          "copy the file in instead")
-    if not inside:
-        return display, ("the file is in a folder that links outside the raw data folder; "
-                         "copy the files in instead")
-    return display, None
+    return display, ("the file is in a folder that links outside the raw data folder; "
+                     "copy the files in instead")
 
 
 def no_rows_finding(display: str, dataset: str) -> Finding:
