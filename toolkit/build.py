@@ -117,7 +117,7 @@ def _release_intact(out_dir: Path) -> bool:
 
 def build(raw_dir: Path, out_dir: Path, *, as_of: dt.date, period: Period | None = None,
           encoding: str | None = None, force: bool = False, bulletin: bool = True,
-          progress: Callable[[str], None] = lambda _: None, engine: str = "auto"
+          progress: Callable[[str], None] = lambda _: None
           ) -> BuildResult:
     """Run the whole job; raise :class:`InvalidData` when the returns are invalid."""
     raw_dir, out_dir = Path(raw_dir).resolve(), Path(out_dir).resolve()
@@ -135,11 +135,10 @@ def build(raw_dir: Path, out_dir: Path, *, as_of: dt.date, period: Period | None
 
             prefetch()
         # Imported only now: deciding that nothing changed must stay cheap.
-        from toolkit.engine import validate_and_load
+        from toolkit.checks import validate
 
         # The warehouse is replaced only when the data is valid.
-        result = validate_and_load(raw_dir, as_of, encoding, out_dir=out_dir, engine=engine,
-                                   progress=progress)
+        result = validate(raw_dir, as_of, encoding, out_dir=out_dir, progress=progress)
         if result.report.exit_code != 0:
             raise InvalidData(result.report)
         progress("publishing the release")

@@ -72,35 +72,22 @@ class BulletinConfig:
     release_calendar: Path | None = None
 
 
-def load_config(path: Path = CONFIG) -> BulletinConfig:
-    """Read ``config/bulletin.yaml``; a :class:`BulletinError` names what is wrong."""
+def load_config(path: Path | None = None) -> BulletinConfig:
+    """The bulletin's view of ``config/`` (``path``: a folder, default the configuration's)."""
+    from toolkit.config import ConfigError
+    from toolkit.config import load_config as load
+
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise BulletinError(f"cannot read the bulletin configuration {path}: {exc}") from exc
-    contact = raw.get("contact") or {}
-    scope = tuple((raw.get("scope") or {}).get("count_scam_link", DEFAULT_SCOPE))
-    bad = [s for s in scope if s not in SCAM_LINKS]
-    if bad:
-        raise BulletinError(f"{path}: scope.count_scam_link has unknown value(s) "
-                            f"{', '.join(map(str, bad))}; allowed: {', '.join(SCAM_LINKS)}")
-    for key in ("organisation", "statistician"):
-        if not str(raw.get(key) or "").strip():
-            raise BulletinError(f"{path}: '{key}' is required")
-    if not str(contact.get("email") or "").strip():
-        raise BulletinError(f"{path}: 'contact.email' is required")
-    calendar = raw.get("release_calendar")
+        cfg = load(Path(path).parent if path is not None and Path(path).is_file() else path)
+    except ConfigError as exc:
+        raise BulletinError(str(exc)) from None
+    pub = cfg.publisher
     return BulletinConfig(
-        organisation=str(raw["organisation"]),
-        organisation_ko=str(raw.get("organisation_ko") or ""),
-        series=str(raw.get("series") or "Official statistics"),
-        statistician=str(raw["statistician"]),
-        contact_team=str(contact.get("team") or raw["organisation"]),
-        contact_email=str(contact["email"]),
-        contact_phone=str(contact.get("phone") or ""),
-        licence=str(raw.get("licence") or ""),
-        scope=scope,
-        release_calendar=(ROOT / calendar) if calendar else None,
+        organisation=pub.name, organisation_ko=pub.name_ko, series=cfg.bulletin.series,
+        statistician=pub.statistician, contact_team=pub.contact_team,
+        contact_email=pub.contact_email, contact_phone=pub.contact_phone,
+        licence=f"{pub.licence_title} ({pub.licence_id})", scope=cfg.bulletin.scope,
+        release_calendar=cfg.folder / "release-calendar.yaml",
     )
 
 
@@ -794,7 +781,7 @@ render_bulletin.prefetch = prefetch  # type: ignore[attr-defined]
 
 def build_bulletin(out_dir: Path, period: Period | None = None, as_of: dt.date | None = None,
                    *, warehouse_dir: Path = Path("data/processed"),
-                   config_path: Path = CONFIG, build_dir: Path | None = None,
+                   config_path: Path | None = None, build_dir: Path | None = None,
                    html: bool = True, pdf: bool = True) -> list[Path]:
     """Standalone: render the bulletin from the warehouse in ``warehouse_dir`` into ``out_dir``.
 

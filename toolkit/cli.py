@@ -40,15 +40,6 @@ EncodingOpt = Annotated[
     str | None,
     typer.Option("--encoding", help="Encoding of CSV files, e.g. cp949; default: detected."),
 ]
-EngineOpt = Annotated[
-    str,
-    typer.Option("--engine", help="auto, duckdb or polars: how to check the data. duckdb "
-                 "streams large, plain CSV returns through DuckDB and hands anything else to "
-                 "polars (Pandera), which words every finding; auto takes duckdb from 32 MiB of "
-                 "CSV. The report is the same either way."),
-]
-
-
 class CliError(Exception):
     """A problem to report in one line, with an exit code."""
 
@@ -109,23 +100,20 @@ def main_options(
         raise typer.Exit(EXIT_OK)
 
 
-def run_validation(raw: Path, as_of: dt.date, encoding: str | None, engine: str,
+def run_validation(raw: Path, as_of: dt.date, encoding: str | None,
                    out_dir: Path | None = None):
     """Validate (and with ``out_dir`` load) the raw returns; misuse is a CliError."""
-    from toolkit.engine import ENGINES, validate_and_load
+    from toolkit.checks import validate
     from toolkit.layout import check_encoding
 
     if not raw.is_dir():
         raise CliError(f"raw data folder {raw} does not exist")
-    if engine not in ENGINES:
-        raise CliError(f"--engine {engine!r}: use one of {', '.join(ENGINES)}")
     try:
         check_encoding(encoding)
     except ValueError as exc:
         raise CliError(str(exc)) from None
     with progress() as step:
-        return validate_and_load(raw, as_of, encoding, out_dir=out_dir, engine=engine,
-                                 progress=step)
+        return validate(raw, as_of, encoding, out_dir=out_dir, progress=step)
 
 
 @app.command("validate")
@@ -137,10 +125,9 @@ def validate_cmd(
                                                 "as CSV to this file.")] = None,
     encoding: EncodingOpt = None,
     limit: Annotated[int, typer.Option("--limit", help="Findings to print; 0 for all.")] = 200,
-    engine: EngineOpt = "auto",
 ) -> None:
     """Check every raw return against the contracts; list every failure and warning."""
-    result = run_validation(raw, parse_as_of(as_of), encoding, engine)
+    result = run_validation(raw, parse_as_of(as_of), encoding)
     if report:
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text(result.report.to_csv(), encoding="utf-8")
@@ -157,14 +144,13 @@ def load_cmd(
     out_dir: OutOpt = Path("data/processed"),
     as_of: AsOfOpt = None,
     encoding: EncodingOpt = None,
-    engine: EngineOpt = "auto",
 ) -> None:
     """Validate, then load the datasets and sources into <out>/warehouse.duckdb."""
     from toolkit.build import BuildLocked, build_lock
 
     try:
         with build_lock(out_dir):  # never under a running build
-            result = run_validation(raw, parse_as_of(as_of), encoding, engine, out_dir)
+            result = run_validation(raw, parse_as_of(as_of), encoding, out_dir)
     except BuildLocked as exc:
         raise CliError(str(exc)) from None
     if result.report.exit_code != EXIT_OK:
@@ -281,7 +267,6 @@ def build_cmd(
     encoding: EncodingOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Rebuild even if nothing changed.")]
     = False,
-    engine: EngineOpt = "auto",
 ) -> None:
     """The whole job: validate, load the warehouse, publish the release and its bulletin."""
     from toolkit.build import BuildLocked, InvalidData, build
@@ -292,12 +277,12 @@ def build_cmd(
     try:
         with progress() as step:
             result = build(raw, out_dir, as_of=day, period=chosen, encoding=encoding,
-                           force=force, progress=step, engine=engine)
+                           force=force, progress=step)
     except InvalidData as exc:
         print_report(exc.report, 200)
         err.print("Nothing was published; the previous release is unchanged.")
         raise typer.Exit(exc.report.exit_code) from None
-    except (BuildLocked, ValueError) as exc:  # ValueError: an unknown --engine
+    except BuildLocked as exc:
         raise CliError(str(exc)) from None
     except Exception as exc:
         # Imported here: a no-op rebuild must not pay for loading the publishing stack.

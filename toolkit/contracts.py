@@ -7,6 +7,7 @@ derived from the :class:`Contract` objects this module builds.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -22,6 +23,14 @@ UNSPECIFIED_NATIONALITY = "XXX"
 #: Datasets in the order they are validated, loaded and published.
 EVENT_DATASETS = ("detentions", "repatriations", "fatalities")
 ALL_DATASETS = ("sources", *EVENT_DATASETS)
+
+#: Column names that suggest personal data: a raw column so named is refused, and no published
+#: table may have one. The contracts record counts of people, never people.
+PERSONAL_DATA_COLUMN = re.compile(
+    r"(^|_)(name|names|fullname|surname|forename|passport|passport_no|phone|mobile|tel|email|"
+    r"e_mail|address|birth|dob|birthdate|national_id|id_number|id_no|resident|rrn|photo)(_|$)"
+    r"|성명|이름|여권|주민등록|전화|휴대폰|이메일|주소|생년월일"
+)
 
 
 class ContractError(Exception):

@@ -40,7 +40,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from toolkit import __version__, duck
+from toolkit import __version__
 from toolkit.contracts import ALL_DATASETS, EVENT_DATASETS, load_contracts
 from toolkit.disclosure import DisclosureConfig, load_disclosure_config
 from toolkit.layout import sha256_file
@@ -78,8 +78,7 @@ from toolkit.publish_tables import (
     summary_spec,
     summary_table,
 )
-from toolkit.reconcile import FINDINGS_SQL, STOCK_SQL
-from toolkit.warehouse import WAREHOUSE, sql_string
+from toolkit.warehouse import FINDINGS_SQL, STOCK_SQL, WAREHOUSE, memory, sql_string
 
 RELEASES = "releases"
 STAGING_PREFIX = ".staging-"
@@ -256,7 +255,7 @@ def open_release_connection(out_dir: Path, as_of: dt.date | None
     path = out_dir / WAREHOUSE
     if not path.is_file():
         raise PublishError(f"no warehouse at {path}: run `toolkit load` first")
-    con = duck.connect()
+    con = memory()
     try:
         con.execute(f"ATTACH {sql_string(str(path))} AS wh (READ_ONLY)")
         rows = con.execute("SELECT value FROM wh.load_info WHERE key = 'as_of'").fetchall()

@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from toolkit.validate import PERSONAL_DATA
+from toolkit.contracts import PERSONAL_DATA_COLUMN as PERSONAL_DATA
 
 #: Each pattern opens with a lookahead for the characters a match can start with: it finds
 #: nothing more or less (tests/test_publish.py compares them with the plain patterns), and the

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from toolkit import duck
+from toolkit.warehouse import duck
 from toolkit.errors import Finding
 
 if TYPE_CHECKING:

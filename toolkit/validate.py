@@ -33,6 +33,7 @@ from pandera.config import ValidationDepth, config_context
 
 from toolkit.contracts import (
     ALL_DATASETS,
+    PERSONAL_DATA_COLUMN,
     Contract,
     load_contracts,
 )
@@ -70,12 +71,6 @@ IDX = "__idx"
 #: How many other places a duplicated identifier's message lists.
 MAX_PLACES = 5
 
-#: Header names that suggest a column of personal data; refused with a message that says so.
-PERSONAL_DATA = re.compile(
-    r"(^|_)(name|names|fullname|surname|forename|passport|passport_no|phone|mobile|tel|email|"
-    r"e_mail|address|birth|dob|birthdate|national_id|id_number|id_no|resident|rrn|photo)(_|$)"
-    r"|성명|이름|여권|주민등록|전화|휴대폰|이메일|주소|생년월일"
-)
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F\u202A-\u202E\u2066-\u2069]")
 
 
@@ -134,7 +129,7 @@ def check_header(raw: RawFile, contract: Contract) -> tuple[pl.DataFrame, list[F
         seen[name] = i
         if name in known:
             renames[f"c{i}"] = name
-        elif PERSONAL_DATA.search(name):
+        elif PERSONAL_DATA_COLUMN.search(name):
             findings.append(Finding(
                 "personal_data_column", raw.display, row, shorten(original), None,
                 f"column {shorten(original)!r} looks like personal data and is refused: the "

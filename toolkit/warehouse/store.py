@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from toolkit import __version__, duck
+from toolkit import __version__
+from toolkit.warehouse import duck
 from toolkit.contracts import ALL_DATASETS, Contract, load_contracts
 from toolkit.errors import FIELDS, Report
 from toolkit.layout import sha256_file
-from toolkit.reconcile import FINDINGS_SQL, STOCK_SQL
+from toolkit.warehouse.views import FINDINGS_SQL, STOCK_SQL
 from toolkit.rules import iso3_codes
 
 if TYPE_CHECKING:

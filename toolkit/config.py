@@ -1,0 +1,216 @@
+"""The configuration in ``config/``, read into one frozen :class:`Config`.
+
+Publishing and the bulletin both receive the same object: who publishes (``publisher.yaml``),
+what the bulletin counts (``bulletin.yaml``), the small-count rule (``disclosure.yaml``) and the
+planned releases (``release-calendar.yaml``). The folder is ``$TOOLKIT_CONFIG`` or the
+repository's ``config/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+FILES = ("publisher.yaml", "bulletin.yaml", "disclosure.yaml", "release-calendar.yaml")
+#: The scam_link statuses of the fatalities contract, in its order.
+SCAM_LINKS = ("confirmed", "suspected", "under_investigation", "none_known")
+DEFAULT_SCOPE = ("confirmed", "suspected", "under_investigation")
+DEFAULT_THRESHOLD = 3
+
+
+class ConfigError(ValueError):
+    """A file in ``config/`` is missing, malformed or holds a value that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Publisher:
+    name: str
+    title: str
+    description: str
+    licence_id: str
+    licence_title: str
+    licence_url: str
+    contact_email: str
+    homepage: str
+    citation_template: str
+    contact_phone: str = ""
+    contact_team: str = ""
+    name_ko: str = ""
+    statistician: str = ""
+
+    @property
+    def allowed_contacts(self) -> frozenset[str]:
+        """The publisher's own address and telephone, which personal-data checks accept."""
+        phone = "".join(c for c in self.contact_phone if c.isdigit())
+        return frozenset(x for x in (self.contact_email.lower(), phone) if x)
+
+    @property
+    def licence(self) -> str:
+        """``Creative Commons Attribution 4.0 International (CC-BY-4.0)``."""
+        return f"{self.licence_title} ({self.licence_id})"
+
+    def citation(self, release_id: str, as_of: dt.date) -> str:
+        text = self.citation_template.format(
+            publisher=self.name, title=self.title, release_id=release_id,
+            as_of=as_of.isoformat(), year=as_of.year, homepage=self.homepage,
+            licence=self.licence_id)
+        return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class BulletinSettings:
+    series: str = "Official statistics"
+    #: The scam_link statuses counted as deaths linked to scam operations.
+    scope: tuple[str, ...] = DEFAULT_SCOPE
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    #: Counts from 1 to ``threshold - 1`` in a breakdown are suppressed.
+    threshold: int = DEFAULT_THRESHOLD
+
+
+@dataclass(frozen=True)
+class PlannedRelease:
+    date: dt.date
+    period: str
+
+
+@dataclass(frozen=True)
+class ReleaseCalendar:
+    releases: tuple[PlannedRelease, ...] = ()
+
+    def next_after(self, as_of: dt.date) -> dt.date | None:
+        """The first planned release after ``as_of`` ("next release" everywhere)."""
+        later = sorted(r.date for r in self.releases if r.date > as_of)
+        return later[0] if later else None
+
+
+@dataclass(frozen=True)
+class Config:
+    folder: Path
+    publisher: Publisher
+    bulletin: BulletinSettings = field(default_factory=BulletinSettings)
+    disclosure: Disclosure = field(default_factory=Disclosure)
+    calendar: ReleaseCalendar = field(default_factory=ReleaseCalendar)
+
+
+def config_dir() -> Path:
+    """The ``config/`` folder: ``$TOOLKIT_CONFIG`` or the one beside the package."""
+    env = os.environ.get("TOOLKIT_CONFIG")
+    return Path(env) if env else ROOT / "config"
+
+
+def _read(path: Path, required: bool) -> dict:
+    if not path.is_file():
+        if required:
+            raise ConfigError(f"{path}: the file is missing")
+        return {}
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot be read ({type(exc).__name__}: {exc})") from None
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys to values")
+    return doc
+
+
+def _text(doc: dict, key: str, path: Path, required: bool = True) -> str:
+    value = doc.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ConfigError(f"{path}: '{key}' is required")
+        return ""
+    if not isinstance(value, str | int | float):
+        raise ConfigError(f"{path}: '{key}' must be text, not {type(value).__name__}")
+    return " ".join(str(value).split())
+
+
+def _unknown(doc: dict, allowed: set[str], path: Path) -> None:
+    extra = set(doc) - allowed
+    if extra:
+        raise ConfigError(f"{path}: unknown keys {sorted(extra)}")
+
+
+def read_publisher(path: Path) -> Publisher:
+    doc = _read(path, required=True)
+    _unknown(doc, {"name", "name_ko", "title", "description", "statistician", "licence",
+                   "contact", "homepage", "citation"}, path)
+    licence = doc.get("licence") or {}
+    contact = doc.get("contact") or {}
+    if not isinstance(licence, dict) or not isinstance(contact, dict):
+        raise ConfigError(f"{path}: 'licence' and 'contact' must be mappings")
+    name = _text(doc, "name", path)
+    return Publisher(
+        name=name,
+        title=_text(doc, "title", path),
+        description=_text(doc, "description", path),
+        licence_id=_text(licence, "id", path),
+        licence_title=_text(licence, "title", path),
+        licence_url=_text(licence, "url", path),
+        contact_email=_text(contact, "email", path),
+        contact_phone=_text(contact, "phone", path, required=False),
+        contact_team=_text(contact, "team", path, required=False) or name,
+        homepage=_text(doc, "homepage", path),
+        citation_template=_text(doc, "citation", path),
+        name_ko=_text(doc, "name_ko", path, required=False),
+        statistician=_text(doc, "statistician", path),
+    )
+
+
+def read_bulletin(path: Path) -> BulletinSettings:
+    doc = _read(path, required=False)
+    _unknown(doc, {"series", "scope"}, path)
+    scope = tuple((doc.get("scope") or {}).get("count_scam_link", DEFAULT_SCOPE))
+    bad = [s for s in scope if s not in SCAM_LINKS]
+    if bad:
+        raise ConfigError(f"{path}: scope.count_scam_link has unknown value(s) "
+                          f"{', '.join(map(str, bad))}; allowed: {', '.join(SCAM_LINKS)}")
+    return BulletinSettings(series=_text(doc, "series", path, required=False)
+                            or BulletinSettings.series, scope=scope)
+
+
+def read_disclosure(path: Path) -> Disclosure:
+    doc = _read(path, required=False)
+    _unknown(doc, {"threshold"}, path)
+    threshold = doc.get("threshold", DEFAULT_THRESHOLD)
+    if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 1:
+        raise ConfigError(f"{path}: threshold must be a whole number >= 1, not {threshold!r}")
+    return Disclosure(threshold=threshold)
+
+
+def read_calendar(path: Path) -> ReleaseCalendar:
+    doc = _read(path, required=False)
+    _unknown(doc, {"releases"}, path)
+    planned = []
+    for item in doc.get("releases") or []:
+        if not isinstance(item, dict) or "date" not in item:
+            raise ConfigError(f"{path}: {item!r} has no date")
+        day = item["date"]
+        try:
+            day = dt.date.fromisoformat(day) if isinstance(day, str) else day
+        except ValueError:
+            day = None
+        if not isinstance(day, dt.date):
+            raise ConfigError(f"{path}: {item!r} has no date in the form YYYY-MM-DD")
+        planned.append(PlannedRelease(day, str(item.get("period") or "")))
+    return ReleaseCalendar(tuple(sorted(planned, key=lambda r: r.date)))
+
+
+def load_config(folder: Path | None = None) -> Config:
+    """Read every file of the configuration folder; a :class:`ConfigError` names what is wrong."""
+    folder = Path(folder) if folder is not None else config_dir()
+    return Config(
+        folder=folder,
+        publisher=read_publisher(folder / "publisher.yaml"),
+        bulletin=read_bulletin(folder / "bulletin.yaml"),
+        disclosure=read_disclosure(folder / "disclosure.yaml"),
+        calendar=read_calendar(folder / "release-calendar.yaml"),
+    )
