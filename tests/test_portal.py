@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlparse
 
@@ -13,6 +15,7 @@ import pytest
 from conftest import headless_chromium
 from test_publish import FIXTURES, REPO, V1_AS_OF, V2_AS_OF, build_warehouse
 
+from toolkit.config import ReleaseCalendar, load_config
 from toolkit.publish import publish_release
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -89,11 +92,13 @@ def test_portal_escapes_text(tmp_path):
     yaml_path.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
     build_warehouse(FIXTURES / "raw-v1", out, V1_AS_OF)
-    release = publish_release(out, config=config)
+    release = publish_release(out, config=load_config(config))
     for name in ("index.html", "dictionary.html"):
         page = (release.dir / name).read_text(encoding="utf-8")
         assert "<img" not in page
         assert "&lt;img src=x onerror=alert(1)&gt; Scams &amp; &quot;frauds&quot;" in page
+    dictionary = (release.dir / "dictionary.html").read_text(encoding="utf-8")
+    assert "starts with an apostrophe (&#x27;) instead" in dictionary
 
 
 def _driver(tmp_path: Path):
@@ -149,9 +154,14 @@ def test_portal_in_headless_chromium(portal, tmp_path):
 
 
 def test_next_release_is_to_be_announced_past_the_calendar(tmp_path):
-    from toolkit.publish_meta import next_release_date
-
-    calendar = REPO / "config" / "release-calendar.yaml"
-    assert next_release_date(dt.date(2025, 9, 30), calendar) == dt.date(2026, 2, 27)
-    assert next_release_date(dt.date(2026, 2, 27), calendar) == dt.date(2026, 5, 29)
-    assert next_release_date(dt.date(2030, 1, 1), calendar) is None
+    config = load_config(REPO / "config")
+    assert config.calendar.next_after(dt.date(2025, 9, 30)) == dt.date(2026, 2, 27)
+    assert config.calendar.next_after(dt.date(2026, 2, 27)) == dt.date(2026, 5, 29)
+    assert config.calendar.next_after(dt.date(2030, 1, 1)) is None
+    out = tmp_path / "out"
+    build_warehouse(FIXTURES / "raw-v1", out, V1_AS_OF)
+    release = publish_release(out, config=replace(config, calendar=ReleaseCalendar()))
+    page = (release.dir / "index.html").read_text(encoding="utf-8")
+    assert '<dd id="next-release">to be announced</dd>' in page
+    assert "<dt>Next release</dt><dd>to be announced</dd>" in page
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["next_release"] is None

@@ -1,7 +1,8 @@
 """The publishing stage: tables, formats, metadata, releases, revisions, atomicity.
 
 Fixtures: tiny raw returns in tests/fixtures/publish/ (see its README), validated and loaded
-into a warehouse in a temporary folder, then published with toolkit.publish.publish_release.
+into a warehouse in a temporary folder (toolkit.checks.validate), then published with
+toolkit.publish.publish_release.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from toolkit.disclosure import load_disclosure_config, suppression_pattern
-from toolkit.publish import PublishError, publish_release
-from toolkit.publish_formats import FORMULA_TRIGGERS, csv_text, neutralise, unneutralise
-from toolkit.publish_privacy import value_hits
-from toolkit.publish_tables import Field, TableSpec
-from toolkit.validate import validate
-from toolkit.warehouse import connect, write_warehouse
+from toolkit.checks import validate
+from toolkit.config import load_config
+from toolkit.publish import Field, PublishError, TableSpec, publish_release
+from toolkit.publish.disclosure import suppression_pattern
+from toolkit.publish.formats import csv_text
+from toolkit.publish.privacy import value_hits
+from toolkit.textsafety import FORMULA_TRIGGERS, neutralise, unneutralise
+from toolkit.warehouse import connect
 
 HERE = Path(__file__).parent
 FIXTURES = HERE / "fixtures" / "publish"
@@ -39,10 +41,10 @@ EVENT_TABLES = ("sources", "detentions", "repatriations", "fatalities")
 
 def build_warehouse(raw: Path, out: Path, as_of: dt.date) -> Path:
     """Validate ``raw`` and load it into ``out/warehouse.duckdb``, as `toolkit load` does."""
-    validated = validate(raw, as_of)
+    validated = validate(raw, as_of, out_dir=out)
     if validated.report.exit_code != 0:
         raise RuntimeError(f"fixture {raw} is invalid: {validated.report.summary()}")
-    return write_warehouse(validated, raw, out)
+    return validated.warehouse
 
 
 def read_csv(path: Path, spec: TableSpec | None = None) -> pl.DataFrame:
@@ -119,7 +121,7 @@ def test_published_csvs_match_golden_files(release_v1):
 
 def test_published_event_csvs_read_back_equal_the_warehouse(release_v1):
     from toolkit.contracts import load_contracts
-    from toolkit.publish_tables import contract_spec
+    from toolkit.publish.specs import contract_spec
 
     contracts = load_contracts()
     con = connect(release_v1.dir.parent.parent)
@@ -261,7 +263,7 @@ def test_workbook_layout_and_strings_are_not_formulas(release_v1):
 
 
 def test_held_at_end_is_never_negative_nor_clipped(release_v1):
-    from toolkit.publish_tables import summary_spec
+    from toolkit.publish.specs import summary_spec
 
     q = read_csv(release_v1.dir / "data" / "quarterly_summary.csv", summary_spec("quarterly"))
     assert q["held_at_end"].drop_nulls().min() >= 0
@@ -303,7 +305,7 @@ def test_suppression_pattern_primary_and_secondary():
 
 
 def test_sex_and_age_tables_are_suppressed(release_v1):
-    from toolkit.publish_tables import breakdown_spec
+    from toolkit.publish.specs import breakdown_spec
 
     data = release_v1.dir / "data"
     spec = breakdown_spec("detentions_by_sex")
@@ -342,10 +344,10 @@ def test_sex_and_age_tables_are_suppressed(release_v1):
 def test_disclosure_threshold_comes_from_config(tmp_path, warehouse_v1):
     config = tmp_path / "config"
     shutil.copytree(REPO / "config", config)
-    assert load_disclosure_config(config / "disclosure.yaml").threshold == 3
+    assert load_config(config).disclosure.threshold == 3
     (config / "disclosure.yaml").write_text("threshold: 15\n", encoding="utf-8")
     out = fresh_out(tmp_path, warehouse_v1)
-    release = publish_release(out, config=config)
+    release = publish_release(out, config=load_config(config))
     d = pl.read_parquet(release.dir / "data" / "detentions_by_sex.parquet")
     q1 = d.filter(pl.col("period") == "2025-Q1").row(0, named=True)
     assert q1["male"] is None and q1["female"] is None  # 12 < 15
@@ -513,6 +515,19 @@ def test_no_warehouse_is_a_publish_error(tmp_path):
         publish_release(tmp_path)
 
 
+def test_a_configuration_that_cannot_be_read_is_a_publish_error(tmp_path, warehouse_v1,
+                                                                 monkeypatch):
+    config = tmp_path / "config"
+    shutil.copytree(REPO / "config", config)
+    (config / "disclosure.yaml").write_text("threshold: none\n", encoding="utf-8")
+    monkeypatch.setenv("TOOLKIT_CONFIG", str(config))
+    out = fresh_out(tmp_path, warehouse_v1)
+    with pytest.raises(PublishError, match="threshold must be a whole number"):
+        publish_release(out)
+    assert not (out / "manifest.json").exists()
+    assert list((out / "releases").iterdir()) == []
+
+
 # --------------------------------------------------------------------------- atomicity
 
 
@@ -615,9 +630,7 @@ def test_personal_data_shapes_are_found(text, kind):
 
 
 def test_the_publishers_own_contacts_are_accepted():
-    from toolkit.publish_meta import load_publisher
-
-    publisher = load_publisher(REPO / "config" / "publisher.yaml")
+    publisher = load_config(REPO / "config").publisher
     own = f"write to {publisher.contact_email.upper()}"
     assert value_hits(own, publisher.allowed_contacts) == []
     assert value_hits(own) != []
@@ -653,7 +666,7 @@ def test_a_file_changed_by_an_extra_after_the_early_scan_is_scanned_again(tmp_pa
 
 
 def test_an_earlier_scan_counts_only_for_unchanged_bytes(tmp_path):
-    from toolkit.publish_privacy import scan_files, scan_release
+    from toolkit.publish.privacy import scan_files, scan_release
 
     (tmp_path / "a.md").write_text("nothing here\n", encoding="utf-8")
     (tmp_path / "b.csv").write_text("x,note\r\n1,kim@example.com\r\n2,kim@example.com\r\n",
@@ -675,9 +688,9 @@ def test_an_earlier_scan_counts_only_for_unchanged_bytes(tmp_path):
     "no at sign at all", "trailing@", "a@b.c", "a@b.com.", "%@1-2.xy",
 ])
 def test_the_e_mail_search_finds_what_finditer_finds(text):
-    from toolkit.publish_privacy import EMAIL, _email_matches
+    from toolkit.publish.privacy import EMAIL, email_matches
 
-    assert ([m.span() for m in _email_matches(text)]
+    assert ([m.span() for m in email_matches(text)]
             == [m.span() for m in EMAIL.finditer(text)])
 
 
@@ -702,7 +715,7 @@ _SHAPES = st.lists(st.sampled_from(
 @settings(max_examples=400, deadline=None)
 @given(text=_SHAPES)
 def test_the_patterns_match_exactly_as_first_written(text):
-    import toolkit.publish_privacy as privacy
+    import toolkit.publish.privacy as privacy
 
     for name, plain in _PLAIN_PATTERNS.items():
         fast = getattr(privacy, name)

@@ -1,7 +1,7 @@
 """Disclosure control for published tables broken down by sex or age.
 
-The rule and its threshold live in ``config/disclosure.yaml``, not here. A count of at least 1
-and below the threshold is suppressed (primary suppression); where that leaves a single
+The threshold is ``config.disclosure.threshold`` (``config/disclosure.yaml``). A count of at
+least 1 and below the threshold is suppressed (primary suppression); where that leaves a single
 suppressed cell in a row whose total is published, the smallest other cell of the row is
 suppressed too (secondary suppression), so the total cannot give the suppressed cell away.
 Suppressed cells are published empty with the GSS shorthand ``[c]`` in their status column.
@@ -9,48 +9,11 @@ Suppressed cells are published empty with the GSS shorthand ``[c]`` in their sta
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
 
 import polars as pl
-import yaml
 
-DEFAULT_THRESHOLD = 3
 SUPPRESSED = "[c]"
-
-
-class DisclosureConfigError(ValueError):
-    """``config/disclosure.yaml`` is malformed."""
-
-
-@dataclass(frozen=True)
-class DisclosureConfig:
-    #: Counts from 1 to ``threshold - 1`` are suppressed.
-    threshold: int = DEFAULT_THRESHOLD
-
-
-def config_dir() -> Path:
-    """The ``config/`` folder: ``$TOOLKIT_CONFIG`` or the one beside the package."""
-    env = os.environ.get("TOOLKIT_CONFIG")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "config"
-
-
-def load_disclosure_config(path: Path | None = None) -> DisclosureConfig:
-    """Read the small-count rule; the default threshold (3) when the file is absent."""
-    path = path or config_dir() / "disclosure.yaml"
-    if not path.is_file():
-        return DisclosureConfig()
-    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    unknown = set(doc) - {"threshold"}
-    if unknown:
-        raise DisclosureConfigError(f"{path}: unknown keys {sorted(unknown)}")
-    threshold = doc.get("threshold", DEFAULT_THRESHOLD)
-    if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 1:
-        raise DisclosureConfigError(f"{path}: threshold must be a whole number >= 1, "
-                                    f"not {threshold!r}")
-    return DisclosureConfig(threshold=threshold)
 
 
 def suppression_pattern(values: Sequence[int], threshold: int) -> list[bool]:

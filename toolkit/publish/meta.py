@@ -1,96 +1,70 @@
-"""Release metadata: publisher and release calendar config, ``datapackage.json``, the data
-dictionary (Markdown and HTML), the citation and the human-readable changelog.
+"""Release metadata: ``datapackage.json``, the data dictionary in Markdown, the citation, the
+method notes and the human-readable changelog (``CHANGES.md``).
 
-Everything is derived from the :class:`~toolkit.publish_tables.TableSpec` objects, which the
-event datasets take from ``schemas/``; nothing here holds a wall-clock time.
+Everything is derived from the :class:`~toolkit.publish.specs.TableSpec` objects, which the
+event datasets take from ``schemas/``, and from the publisher in ``config/publisher.yaml``;
+nothing here holds a wall-clock time. The HTML dictionary is rendered from the same text by
+:mod:`toolkit.publish.portal`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import polars as pl
-import yaml
 
-from toolkit.disclosure import config_dir
-from toolkit.publish_formats import CSV_LINE_END
-from toolkit.publish_tables import STATUS_MEANING, STATUS_ORDER, TableSpec
-
-
-class ConfigError(ValueError):
-    """A file in ``config/`` is malformed."""
-
-
-@dataclass(frozen=True)
-class Publisher:
-    name: str
-    title: str
-    description: str
-    licence_id: str
-    licence_title: str
-    licence_url: str
-    contact_email: str
-    homepage: str
-    citation_template: str
-    contact_phone: str = ""
-
-    @property
-    def allowed_contacts(self) -> frozenset[str]:
-        """The publisher's own address and telephone, which the personal-data scan accepts."""
-        phone = "".join(c for c in self.contact_phone if c.isdigit())
-        return frozenset(x for x in (self.contact_email.lower(), phone) if x)
-
-    def citation(self, release_id: str, as_of: dt.date) -> str:
-        text = self.citation_template.format(
-            publisher=self.name, title=self.title, release_id=release_id,
-            as_of=as_of.isoformat(), year=as_of.year, homepage=self.homepage,
-            licence=self.licence_id)
-        return " ".join(text.split())
-
-
-def load_publisher(path: Path | None = None) -> Publisher:
-    path = path or config_dir() / "publisher.yaml"
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return Publisher(
-            name=doc["name"], title=doc["title"], description=" ".join(doc["description"].split()),
-            licence_id=doc["licence"]["id"], licence_title=doc["licence"]["title"],
-            licence_url=doc["licence"]["url"], contact_email=doc["contact"]["email"],
-            homepage=doc["homepage"], citation_template=doc["citation"],
-            contact_phone=str(doc["contact"].get("phone") or ""),
-        )
-    except (OSError, KeyError, TypeError, AttributeError) as exc:
-        raise ConfigError(f"{path}: {type(exc).__name__}: {exc}") from None
-
-
-def next_release_date(as_of: dt.date, path: Path | None = None) -> dt.date | None:
-    """The first planned release after ``as_of`` in ``config/release-calendar.yaml``."""
-    path = path or config_dir() / "release-calendar.yaml"
-    if not path.is_file():
-        return None
-    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    dates = []
-    for item in doc.get("releases", []):
-        value = item.get("date") if isinstance(item, dict) else item
-        if isinstance(value, str):
-            value = dt.date.fromisoformat(value)
-        if not isinstance(value, dt.date):
-            raise ConfigError(f"{path}: {item!r} has no date")
-        dates.append(value)
-    later = sorted(d for d in dates if d > as_of)
-    return later[0] if later else None
+from toolkit.config import Publisher
+from toolkit.periods import Period
+from toolkit.publish.formats import CSV_LINE_END
+from toolkit.publish.specs import ISO3_PATTERN, STATUS_MEANING, STATUS_ORDER, TableSpec
 
 
 def dumps_json(doc) -> bytes:
     return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-# --------------------------------------------------------------------------- datapackage
+def method_notes(threshold: int, previous: str | None, period: Period) -> list[tuple[str, str]]:
+    """(heading, text) of each note on method, shared by the workbook, dictionary and portal."""
+    return [
+        ("Records", "Counts of people, from public sources, one row per reported event; no "
+                    "names. Records dated after the as-of date are not in the release."),
+        ("Periods", "Events are counted in the quarter or month of event_date. Where an event "
+                    "is known only to the week or month (date_precision), event_date is the "
+                    "day by which it had happened."),
+        ("Held at end of period", "Detentions up to the last day of the period minus "
+                                  "repatriations from the same country (from_country) up to "
+                                  "then, for the same nationality. Where this is negative on "
+                                  "any day up to the end of the period, the records cannot "
+                                  "support a figure: held_at_end is empty with [x] and the "
+                                  "reconciliation_findings table lists the rows involved. It "
+                                  "is never clipped to zero."),
+        ("Deaths", "died counts every record of the fatalities dataset, whatever the status of "
+                   "its link to scams (scam_link)."),
+        ("Disclosure control", f"In tables broken down by sex or age, counts from 1 to "
+                               f"{threshold - 1} are suppressed [c] (threshold {threshold}, "
+                               "config/disclosure.yaml); where one cell of a row would be the "
+                               "only one suppressed, the smallest other cell is suppressed too "
+                               "so that the row total cannot reveal it. Totals are published."),
+        ("Provisional", f"The latest period of each table ({period.label} or its last month) "
+                        "is provisional [p]."),
+        ("Revisions", f"[r] marks cells changed since release {previous}; revisions.csv gives "
+                      "the old and new values." if previous else
+                      "This is the first release: nothing is revised."),
+    ]
+
+
+def next_release_text(next_release: dt.date | None) -> str:
+    """The next planned release as every page and sheet gives it."""
+    return next_release.isoformat() if next_release else "to be announced"
+
+
+def citation_text(publisher: Publisher, release_id: str, as_of: dt.date) -> str:
+    """``CITATION.txt``: how to cite the release, its date and its licence."""
+    return (f"{publisher.citation(release_id, as_of)}\n\nRelease {release_id}, data as of "
+            f"{as_of.isoformat()}. Licence: {publisher.licence}, {publisher.licence_url}\n")
 
 
 def _field_descriptor(spec: TableSpec, name: str) -> dict:
@@ -169,10 +143,8 @@ def datapackage(release_id: str, as_of: dt.date, publisher: Publisher,
     }
 
 
-# --------------------------------------------------------------------------- dictionary
-
-
-def _constraints_text(spec: TableSpec, name: str) -> str:
+def constraints_text(spec: TableSpec, name: str) -> str:
+    """The constraints of a column in words, as the data dictionary lists them."""
     f = spec.field(name)
     parts = []
     if f.required:
@@ -183,7 +155,7 @@ def _constraints_text(spec: TableSpec, name: str) -> str:
         parts.append(f">= {f.minimum}")
     if f.maximum is not None:
         parts.append(f"<= {f.maximum}")
-    if f.pattern == r"^[A-Z]{3}$":
+    if f.pattern == ISO3_PATTERN:
         parts.append("three capital letters")
     return "; ".join(parts)
 
@@ -225,53 +197,8 @@ def dictionary_markdown(release_id: str, publisher: Publisher, specs: Sequence[T
         for name in spec.columns:
             f = spec.field(name)
             desc = f.description.replace("|", "\\|")
-            out.append(f"| `{name}` | {f.type} | {desc} | {_constraints_text(spec, name)} |")
+            out.append(f"| `{name}` | {f.type} | {desc} | {constraints_text(spec, name)} |")
     return "\n".join(out) + "\n"
-
-
-def dictionary_html(release_id: str, publisher: Publisher, specs: Sequence[TableSpec],
-                    rows: dict[str, int], files: dict[str, list[str]],
-                    method_notes: Sequence[tuple[str, str]], css: str) -> str:
-    e = html.escape
-    parts = [
-        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        '<link rel="icon" href="data:,">',
-        f"<title>Data dictionary, release {e(release_id)}</title>",
-        f"<style>{css}</style>", "</head>", "<body>", "<main>",
-        f"<p><a href=\"index.html\">Back to the release {e(release_id)}</a></p>",
-        f"<h1>Data dictionary: {e(publisher.title)}, release {e(release_id)}</h1>",
-        '<h2 id="shorthand">Status shorthand</h2>', "<table><thead><tr><th>shorthand</th>"
-        "<th>meaning</th></tr></thead><tbody>",
-    ]
-    parts += [f"<tr><td><code>{e(t)}</code></td><td>{e(STATUS_MEANING[t])}</td></tr>"
-              for t in STATUS_ORDER]
-    parts += ["</tbody></table>", '<h2 id="formats">Formats</h2>', "<dl>"]
-    parts += [f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in FORMAT_NOTES]
-    parts += ["</dl>", '<h2 id="method">Method notes</h2>', "<dl>"]
-    parts += [f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in method_notes]
-    parts.append("</dl>")
-    for spec in specs:
-        parts += [f'<section id="{e(spec.name)}">', f"<h2>{e(spec.name)}</h2>",
-                  f"<p><strong>{e(spec.title)}.</strong> {e(spec.description)}</p>",
-                  f"<p>Rows: {rows[spec.name]}. Files: " +
-                  ", ".join(f'<a href="{e(p)}">{e(p)}</a>' for p in files[spec.name]) +
-                  ".</p>"]
-        if spec.primary_key:
-            parts.append(f"<p>Each row is identified by: {e(', '.join(spec.primary_key))}.</p>")
-        parts.append("<table><thead><tr><th>column</th><th>type</th><th>description</th>"
-                     "<th>constraints</th></tr></thead><tbody>")
-        for name in spec.columns:
-            f = spec.field(name)
-            parts.append(f"<tr><td><code>{e(name)}</code></td><td>{e(f.type)}</td>"
-                         f"<td>{e(f.description)}</td>"
-                         f"<td>{e(_constraints_text(spec, name))}</td></tr>")
-        parts += ["</tbody></table>", "</section>"]
-    parts += ["</main>", "</body>", "</html>"]
-    return "\n".join(parts) + "\n"
-
-
-# --------------------------------------------------------------------------- changelog
 
 
 def changelog_markdown(release_id: str, previous_release: str | None,

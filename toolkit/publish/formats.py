@@ -4,8 +4,9 @@ All of them are deterministic: the same frame gives the same bytes.
 
 CSV: UTF-8 without BOM, RFC 4180 (comma, double quotes doubled, CRLF line ends, a header row),
 ISO 8601 dates, empty for missing values. The Excel variant is the same with a UTF-8 BOM.
-In both, a text cell that would start with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
-return (or their full-width forms) gets a leading apostrophe so that spreadsheet programs do not
+In both, a text cell that starts with a formula trigger (``=``, ``+``, ``-``, ``@``, a tab or a
+carriage return, or their full-width forms: :data:`toolkit.textsafety.FORMULA_TRIGGERS`) gets a
+leading apostrophe (:func:`toolkit.textsafety.neutralise`) so that spreadsheet programs do not
 run it as a formula; number and date columns are never touched, so negative numbers stay
 numbers. Parquet and XLSX keep the text as it is: the workbook writes every text cell as a
 string, never as a formula.
@@ -25,25 +26,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import xlsxwriter
 
-from toolkit.publish_tables import STATUS_MEANING, STATUS_ORDER, TableSpec
+from toolkit.publish.specs import STATUS_MEANING, STATUS_ORDER, TableSpec
+from toolkit.textsafety import neutralise
 
-#: Leading characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-NEUTRALISER = "'"
 CSV_LINE_END = "\r\n"
 BOM = "\ufeff"
-
-
-def neutralise(text: str) -> str:
-    """``text`` with a leading apostrophe when it starts like a formula."""
-    return NEUTRALISER + text if text.startswith(FORMULA_TRIGGERS) else text
-
-
-def unneutralise(text: str) -> str:
-    """Undo :func:`neutralise` (an apostrophe before a trigger character is removed)."""
-    if text.startswith(NEUTRALISER) and text[1:].startswith(FORMULA_TRIGGERS):
-        return text[1:]
-    return text
 
 
 def _cell(value, is_text: bool) -> str:

@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from toolkit.contracts import PERSONAL_DATA_COLUMN as PERSONAL_DATA
+from toolkit.contracts import PERSONAL_DATA_COLUMN
 
 #: Each pattern opens with a lookahead for the characters a match can start with: it finds
 #: nothing more or less (tests/test_publish.py compares them with the plain patterns), and the
@@ -66,7 +66,7 @@ class PersonalDataHit:
 _EMAIL_LOCAL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._%+-")
 
 
-def _email_matches(text: str) -> list[re.Match[str]]:
+def email_matches(text: str) -> list[re.Match[str]]:
     """The matches of ``EMAIL.finditer(text)``, in linear time.
 
     Every match has its ``@`` right after the run of local-part characters it starts in, so
@@ -100,7 +100,7 @@ def value_hits(text: str, allowed: frozenset[str] = frozenset()) -> list[tuple[s
     text = URL.sub(" ", text)
     hits = []
     if "@" in text:
-        emails = _email_matches(text)
+        emails = email_matches(text)
         parts, last = [], 0
         for m in emails:
             if m.group(0).lower() not in allowed:
@@ -122,7 +122,7 @@ def value_hits(text: str, allowed: frozenset[str] = frozenset()) -> list[tuple[s
 
 def column_hit(name: str) -> bool:
     norm = re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
-    return bool(PERSONAL_DATA.search(norm))
+    return bool(PERSONAL_DATA_COLUMN.search(norm))
 
 
 def _table_cells(path: Path, data: bytes | None = None) -> tuple[list[str], Iterable[str]]:

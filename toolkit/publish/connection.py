@@ -1,0 +1,71 @@
+"""The warehouse as one release sees it: events up to the release's as-of date.
+
+Publishing reads only ``<out>/warehouse.duckdb``, attached read-only to an in-memory DuckDB;
+the events of the release are views limited to its as-of date, and the stock views
+(:data:`toolkit.warehouse.STOCK_SQL`, :data:`toolkit.warehouse.FINDINGS_SQL`) are recreated over
+them, so a release as of an earlier date computes its stock from its own records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+
+from toolkit.contracts import EVENT_DATASETS
+from toolkit.periods import Period, latest_complete_quarter
+from toolkit.publish.release import PublishError
+from toolkit.warehouse import (
+    FINDINGS_SQL,
+    STOCK_SQL,
+    WAREHOUSE,
+    last_event_date,
+    memory,
+    sql_string,
+)
+
+
+def open_release_connection(out_dir: Path, as_of: dt.date | None
+                            ) -> tuple[duckdb.DuckDBPyConnection, dt.date, dt.date]:
+    """An in-memory DuckDB with the warehouse attached read-only and its tables as views,
+    events limited to ``as_of``; returns (connection, as_of, the warehouse's as-of date)."""
+    path = out_dir / WAREHOUSE
+    if not path.is_file():
+        raise PublishError(f"no warehouse at {path}: run `toolkit load` first")
+    con = memory()
+    try:
+        con.execute(f"ATTACH {sql_string(str(path))} AS wh (READ_ONLY)")
+        rows = con.execute("SELECT value FROM wh.load_info WHERE key = 'as_of'").fetchall()
+        row = rows[0] if rows else None
+        if row is None:
+            raise PublishError(f"{path} has no as_of in load_info: run `toolkit load` again")
+        loaded = dt.date.fromisoformat(row[0])
+        as_of = as_of or loaded
+        if as_of > loaded:
+            raise PublishError(
+                f"the warehouse was loaded as of {loaded}; a release as of {as_of} needs "
+                f"`toolkit load --as-of {as_of}` first")
+        day = f"DATE '{as_of.isoformat()}'"
+        for name in EVENT_DATASETS:
+            con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM wh."{name}" '
+                        f"WHERE event_date <= {day}")
+        # sources cited only by records after the as-of date are not part of that release
+        con.execute(
+            "CREATE VIEW sources AS SELECT * FROM wh.sources s WHERE s.source_id IN ("
+            + " UNION ".join(f'SELECT source_id FROM "{n}"' for n in EVENT_DATASETS)
+            + ") OR s.source_id NOT IN ("
+            + " UNION ".join(f'SELECT source_id FROM wh."{n}"' for n in EVENT_DATASETS) + ")")
+        for name in ("findings", "load_info", "raw_files"):
+            con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM wh."{name}"')
+        con.execute(f"CREATE VIEW stock AS {STOCK_SQL}")
+        con.execute(f"CREATE VIEW reconciliation_findings AS {FINDINGS_SQL}")
+    except BaseException:
+        con.close()
+        raise
+    return con, as_of, loaded
+
+
+def default_period(as_of: dt.date, con: duckdb.DuckDBPyConnection) -> Period:
+    """The latest quarter that has ended by the as-of date and has records."""
+    return latest_complete_quarter(as_of, last_event_date(con))
