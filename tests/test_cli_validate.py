@@ -13,7 +13,7 @@ from conftest import SHIPPED_RAW, base_rows, to_csv
 from typer.testing import CliRunner
 
 from toolkit.cli import app
-from toolkit.errors import FIELDS
+from toolkit.checks import FIELDS
 
 ROOT = Path(__file__).parent.parent
 AS_OF = ["--as-of", "2025-12-31"]
@@ -93,7 +93,9 @@ def test_report_writes_every_finding_as_csv(make_raw, tmp_path):
     assert rows == [{
         "severity": "error", "rule": "min", "dataset": "detentions",
         "file": "detentions/detentions-negative-persons.csv", "row": "3", "column": "persons",
-        "value": "-20", "message": "-20 is below the minimum of 1",
+        # A number stays a number; a text that starts like one and goes on is neutralised
+        # (a spreadsheet would read "-20 is below ..." as a formula).
+        "value": "-20", "message": "'-20 is below the minimum of 1",
     }]
 
 
@@ -124,10 +126,8 @@ def module(*args: str) -> subprocess.CompletedProcess:
      "--as-of '14/10/2025' is not a date in the form YYYY-MM-DD"),
     (["validate", "--raw", "tests/fixtures/raw/valid", "--encoding", "klingon"],
      "unknown encoding 'klingon' (try utf-8 or cp949)"),
-    (["validate", "--raw", "tests/fixtures/raw/valid", "--engine", "spark"],
-     "--engine 'spark': use one of auto, duckdb, polars"),
-    (["load", "--raw", "tests/fixtures/raw/valid", "--out", "/nonexistent/x", "--engine", "x"],
-     "--engine 'x': use one of auto, duckdb, polars"),
+    (["validate", "--raw", "tests/fixtures/raw/valid", "--engine", "duckdb"],
+     "No such option: --engine"),
 ])
 def test_misuse_exits_2_with_one_line_and_no_traceback(args, message):
     done = module(*args)
@@ -136,19 +136,10 @@ def test_misuse_exits_2_with_one_line_and_no_traceback(args, message):
     assert "Traceback" not in done.stderr + done.stdout
 
 
-@pytest.mark.parametrize("engine", ["duckdb", "polars"])
-def test_each_engine_prints_the_same_report(engine, make_raw):
-    raw = str(negative_persons(make_raw))
-    assert run("--raw", raw, *AS_OF, "--engine", engine).stdout == \
-        run("--raw", raw, *AS_OF).stdout
-    valid = run("--raw", str(make_raw("valid")), *AS_OF, "--engine", engine)
-    assert (valid.exit_code, valid.stdout) == (0, "The data is valid: 0 errors, 0 warnings.\n")
-
-
-def test_load_with_the_duckdb_engine_writes_the_warehouse(make_raw, tmp_path):
+def test_load_writes_the_warehouse_and_says_how_many_rows(make_raw, tmp_path):
     out = tmp_path / "out"
     result = CliRunner().invoke(app, ["load", "--raw", str(make_raw()), "--out", str(out),
-                                      *AS_OF, "--engine", "duckdb"])
+                                      *AS_OF])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("Loaded sources 2, detentions 2, repatriations 1, "
                                     "fatalities 1 rows into ")

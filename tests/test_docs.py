@@ -37,7 +37,7 @@ def test_the_readme_opens_with_the_two_commands():
 
 
 def test_every_validation_rule_is_documented():
-    from toolkit.errors import RULES
+    from toolkit.checks import RULES
 
     page = (Path(__file__).resolve().parent.parent / "docs" / "validation-rules.md").read_text(
         encoding="utf-8")

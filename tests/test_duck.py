@@ -1,4 +1,5 @@
-"""DuckDB never draws its progress bar into what the command line prints (``toolkit.duck``).
+"""DuckDB never draws its progress bar into what the command line prints
+(``toolkit.warehouse.duck``).
 
 DuckDB prints a progress bar on standard output for a statement that runs over two seconds: a
 large return's INSERT, or any statement on a slow machine. Standard output holds the report and
@@ -15,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from toolkit import cli, duck
+from toolkit import cli
+from toolkit.warehouse import duck
 
-TOOLKIT = Path(duck.__file__).parent
+TOOLKIT = Path(cli.__file__).parent
 AS_OF = ["--as-of", "2025-12-31"]
 BAR = "elapsed)"  # the end of DuckDB's progress bar: "\r100% ▕███▏ (00:00:00.01 elapsed)"
 
@@ -45,20 +47,17 @@ def bar_at_once(monkeypatch):
     monkeypatch.setattr(duck, "quiet", eager)
 
 
-@pytest.mark.parametrize("engine", ["duckdb", "polars"])
 def test_validate_json_is_only_json_even_when_every_statement_runs_long(
-        engine, make_raw, tmp_path, monkeypatch, capfd, bar_at_once):
-    out = _cli(monkeypatch, capfd, "validate", "--raw", str(make_raw()), *AS_OF, "--json",
-               "--engine", engine)
+        make_raw, tmp_path, monkeypatch, capfd, bar_at_once):
+    out = _cli(monkeypatch, capfd, "validate", "--raw", str(make_raw()), *AS_OF, "--json")
     assert BAR not in out and "\r" not in out
     assert json.loads(out)["valid"] is True
 
 
-@pytest.mark.parametrize("engine", ["duckdb", "polars"])
 def test_load_prints_only_its_summary_even_when_every_statement_runs_long(
-        engine, make_raw, tmp_path, monkeypatch, capfd, bar_at_once):
+        make_raw, tmp_path, monkeypatch, capfd, bar_at_once):
     out = _cli(monkeypatch, capfd, "load", "--raw", str(make_raw()), "--out",
-               str(tmp_path / "out"), *AS_OF, "--engine", engine)
+               str(tmp_path / "out"), *AS_OF)
     assert BAR not in out and "\r" not in out
     assert out.startswith("Loaded ")
 
@@ -67,12 +66,11 @@ def test_without_the_setting_the_bar_does_reach_standard_output(make_raw, monkey
     """The check above can fail: the same run, the bar shown at once and not silenced."""
     monkeypatch.setattr(duck, "quiet",
                         lambda con: con.execute("SET progress_bar_time = 0") and con)
-    out = _cli(monkeypatch, capfd, "validate", "--raw", str(make_raw()), *AS_OF, "--json",
-               "--engine", "duckdb")
+    out = _cli(monkeypatch, capfd, "validate", "--raw", str(make_raw()), *AS_OF, "--json")
     assert BAR in out
 
 
-def test_every_module_opens_duckdb_through_toolkit_duck():
+def test_every_module_opens_duckdb_through_the_warehouse_duck_module():
     """A connection made elsewhere (``duckdb.connect``, ``duckdb.sql`` and the module's other
     functions, which use a default connection; ``.cursor()`` or ``.duplicate()``, which make
     a connection with DuckDB's default settings) would print the bar again."""

@@ -1,6 +1,6 @@
 """Fuzzing the readers and the validator: only clean outcomes, never a crash.
 
-A clean outcome is a :class:`RawFile`, an :class:`UnreadableFile` with a reason, or a report
+A clean outcome is a :class:`WholeFile`, an :class:`UnreadableFile` with a reason, or a report
 of findings with an exit code. Bounded so that CI runs it in well under a minute.
 """
 
@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.utils.exceptions import IllegalCharacterError
 
-from toolkit.errors import EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, RULES
-from toolkit.read import RawFile, UnreadableFile, read_raw_file
-from toolkit.validate import validate
+from toolkit.checks import EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, RULES
+from toolkit.ingest import UnreadableFile, WholeFile, read_file
+from toolkit.checks import validate
 
 FAST = settings(max_examples=200, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -30,9 +30,9 @@ SLOW = settings(FAST, max_examples=25)
 DET_HEADER = base_rows("detentions")[0]
 
 
-def read_cleanly(path: Path, encoding: str | None = None) -> RawFile | None:
+def read_cleanly(path: Path, encoding: str | None = None) -> WholeFile | None:
     try:
-        raw = read_raw_file(path, "detentions", path.name, encoding, known=DET_HEADER)
+        raw = read_file(path, "detentions", path.name, encoding, known=DET_HEADER)
     except UnreadableFile as exc:
         assert str(exc), "an unreadable file must say why"
         return None

@@ -11,9 +11,9 @@ import pytest
 from conftest import AS_OF, base_rows, to_csv
 
 from toolkit.contracts import load_contracts
-from toolkit.errors import EXIT_UNUSABLE
-from toolkit.read import UnreadableFile, read_raw_file
-from toolkit.validate import validate
+from toolkit.checks import EXIT_UNUSABLE
+from toolkit.ingest import UnreadableFile, read_file
+from toolkit.checks import validate
 
 SOURCES_HEADER = base_rows("sources")[0]
 KOREAN_SOURCE = {
@@ -84,7 +84,7 @@ def test_windows_1252_text_is_not_misread_as_cp949(make_raw):
 def test_the_detected_encoding_is_reported_by_the_reader(tmp_path):
     path = tmp_path / "sources.csv"
     path.write_bytes(sources_with(KOREAN_SOURCE).encode("cp949"))
-    raw = read_raw_file(path, "sources", "sources.csv")
+    raw = read_file(path, "sources", "sources.csv")
     assert raw.encoding == "cp949"
     assert raw.frame["c1"].to_list() == [
         "Ministry of Foreign Affairs", "Khmer Times", "외교부"]
@@ -287,10 +287,25 @@ def test_odd_but_valid_csv_layouts_keep_the_row_a_person_counts(name, text, row,
          "0 is below the minimum of 1" + extra)]
 
 
-def test_a_stray_quote_inside_a_value_is_kept_as_text(make_raw):
+def test_a_stray_quote_inside_an_unquoted_value_is_refused_at_its_row(make_raw):
+    """The CSV reader follows RFC 4180: a value holding a quote is quoted whole. A lone quote
+    inside an unquoted value is ambiguous (a value cut short?), so the file is refused, naming
+    the row, the line and how to write the value."""
     text = to_csv(*base_rows("detentions")).replace("Sihanoukville", 'a 5" gap')
     result = validate(make_raw("detentions-stray-quote",
                                {"detentions/detentions-stray-quote.csv": text},
+                               drop=["detentions"]), AS_OF)
+    assert outcome(result) == [(
+        "unreadable_file", "detentions/detentions-stray-quote.csv", None, None, None,
+        "row 2 (line 2) has a quote inside a value that is not quoted ('a 5\" gap'); quote the "
+        'whole value and double its quotes, e.g. "a 5"" gap"')]
+    assert result.report.exit_code == EXIT_UNUSABLE
+
+
+def test_a_quote_inside_a_quoted_value_is_kept_as_text(make_raw):
+    text = to_csv(*base_rows("detentions")).replace("Sihanoukville", '"a 5"" gap"')
+    result = validate(make_raw("detentions-quoted-quote",
+                               {"detentions/detentions-quoted-quote.csv": text},
                                drop=["detentions"]), AS_OF)
     assert outcome(result) == []
     assert result.tables["detentions"]["location"].to_list()[0] == 'a 5" gap'
@@ -353,7 +368,7 @@ def test_read_raw_file_raises_unreadable_for_an_unknown_extension(tmp_path):
     path = tmp_path / "detentions.json"
     path.write_text("{}")
     with pytest.raises(UnreadableFile, match="unsupported file type '.json'"):
-        read_raw_file(path, "detentions", "detentions.json")
+        read_file(path, "detentions", "detentions.json")
 
 
 def test_hidden_and_lock_files_are_skipped(make_raw):
@@ -372,10 +387,10 @@ def test_the_valid_set_has_every_contract_column_in_contract_order():
 
 
 def test_cp949_bytes_that_are_also_utf8_are_settled_by_the_encoding_option(tmp_path):
-    from toolkit.read import read_raw_file
+    from toolkit.ingest import read_file
 
     path = tmp_path / "ambiguous.csv"
     path.write_bytes("a,b\n큄,1\n".encode("cp949"))  # C5 A1 is also UTF-8 for 'š'
-    assert read_raw_file(path, "detentions", "ambiguous.csv").frame["c0"][0] == "š"
-    forced = read_raw_file(path, "detentions", "ambiguous.csv", "cp949")
+    assert read_file(path, "detentions", "ambiguous.csv").frame["c0"][0] == "š"
+    forced = read_file(path, "detentions", "ambiguous.csv", "cp949")
     assert forced.frame["c0"][0] == "큄"

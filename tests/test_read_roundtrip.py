@@ -18,7 +18,7 @@ import xlsxwriter
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from toolkit.read import read_raw_file
+from toolkit.ingest import read_file
 
 SETTINGS = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -61,7 +61,7 @@ def expected(rows: list[list], first_row: int = 2) -> list[tuple]:
 
 
 def read_back(path: Path) -> tuple[list[str], list[tuple]]:
-    raw = read_raw_file(path, "detentions", path.name)
+    raw = read_file(path, "detentions", path.name)
     cols = ["__row", *[f"c{i}" for i in range(len(raw.header))]]
     return raw.header, raw.frame.select(cols).rows()
 

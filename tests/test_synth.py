@@ -12,7 +12,7 @@ import pytest
 
 from toolkit import synth
 from toolkit.synth import SyntheticDataError, write_synthetic
-from toolkit.validate import validate
+from toolkit.checks import validate
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "data" / "raw"

@@ -19,8 +19,10 @@ from conftest import AS_OF, base_rows, to_csv
 from pandera.config import ValidationDepth, config_context
 
 from toolkit.contracts import load_contracts
-from toolkit.errors import EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, RULES
-from toolkit.validate import build_schema, parse_types, run_schema, validate
+from toolkit.checks import EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, RULES
+from toolkit.checks import validate
+from toolkit.checks.batch import Skip, check_batch
+from toolkit.checks.cells import Context, build_schema, with_parsed
 
 
 def changed(dataset: str, changes: dict[int, dict[str, str]] | None = None,
@@ -306,32 +308,31 @@ def test_rule_case_gives_its_exact_finding(c: Case, make_raw):
     assert result.report.exit_code == c.exit_code
 
 
-def _typed_detentions(persons: str) -> pl.DataFrame:
+def _detentions(persons: str) -> pl.DataFrame:
+    """The valid set's detentions as a validation batch: text, with dates and counts parsed."""
     contract = load_contracts()["detentions"]
     header, rows = base_rows("detentions")
     rows[1]["persons"] = persons
-    frame = pl.DataFrame([{c: (r[c] or None) for c in header} for r in rows])
-    frame = frame.with_columns(
-        pl.lit("detentions/x.csv").alias("__file"),
-        pl.Series("__row", [2, 3], dtype=pl.Int64),
-    ).select("__file", "__row", *header)
-    typed, problems = parse_types(frame, contract)
-    assert problems == []
-    return typed
+    frame = pl.DataFrame([{c: (r[c] or None) for c in header} for r in rows],
+                         schema={c: pl.String for c in header})
+    frame = frame.with_columns(pl.Series("__row", [2, 3], dtype=pl.Int64),
+                               pl.Series("__line", [2, 3], dtype=pl.Int64))
+    return with_parsed(frame, contract)
 
 
 def test_pandera_checks_the_data_only_at_depth_schema_and_data():
     """Pandera's Polars backend checks only a frame's schema unless told to check its data."""
     contract = load_contracts()["detentions"]
     schema = build_schema(contract, AS_OF)
-    typed = _typed_detentions("-20")
+    batch = _detentions("-20")
     with config_context(validation_depth=ValidationDepth.SCHEMA_ONLY):
-        schema.validate(typed, lazy=True)  # passes: the bad value is not looked at
+        schema.validate(batch, lazy=True)  # passes: the bad value is not looked at
     with config_context(validation_depth=ValidationDepth.SCHEMA_AND_DATA):
         with pytest.raises(pandera.errors.SchemaErrors) as info:
-            schema.validate(typed, lazy=True)
+            schema.validate(batch, lazy=True)
     assert "min|persons" in info.value.failure_cases["check"].to_list()
-    found = run_schema(typed, contract, AS_OF)
-    assert [(f.rule, f.file, f.row, f.column, f.value) for f in found] == [
+    found = check_batch(batch, contract, schema, Context(AS_OF), "detentions/x.csv", Skip())
+    assert found.select("rule", "file", "row", "column", "value").rows() == [
         ("min", "detentions/x.csv", 3, "persons", "-20")]
-    assert run_schema(_typed_detentions("20"), contract, AS_OF) == []
+    assert check_batch(_detentions("20"), contract, schema, Context(AS_OF), "detentions/x.csv",
+                       Skip()).height == 0

@@ -10,7 +10,7 @@ from conftest import AS_OF, base_rows
 from typer.testing import CliRunner
 
 from toolkit.cli import app
-from toolkit.validate import validate
+from toolkit.checks import validate
 
 ROWS = 5_000
 BAD_INDEX = 3_140  # 0-based record: file row 3,142 (the header is row 1)

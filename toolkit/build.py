@@ -19,7 +19,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from toolkit.layout import sha256_file
 from toolkit.periods import Period
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,6 +71,11 @@ def build_lock(out_dir: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock; a killed process releases it too
 
 
+def file_sha256(path: Path) -> str:
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
 def _hash_tree(h: hashlib._Hash, base: Path, rel: str) -> None:
     root = base / rel
     paths = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
@@ -79,7 +83,7 @@ def _hash_tree(h: hashlib._Hash, base: Path, rel: str) -> None:
         if "__pycache__" in p.parts or p.suffix == ".pyc" or "_build" in p.parts:
             continue
         h.update(p.relative_to(base).as_posix().encode() + b"\0")
-        h.update(bytes.fromhex(sha256_file(p)))
+        h.update(bytes.fromhex(file_sha256(p)))
 
 
 def inputs_digest(raw_dir: Path, as_of: dt.date, period: Period | None,
@@ -93,7 +97,7 @@ def inputs_digest(raw_dir: Path, as_of: dt.date, period: Period | None,
     h.update(b"raw\0")
     for p in sorted(q for q in raw_dir.rglob("*") if q.is_file()):
         h.update(p.relative_to(raw_dir).as_posix().encode() + b"\0")
-        h.update(bytes.fromhex(sha256_file(p)))
+        h.update(bytes.fromhex(file_sha256(p)))
     return h.hexdigest()
 
 
@@ -110,7 +114,7 @@ def _release_intact(out_dir: Path) -> bool:
         path = out_dir / entry["path"]
         if not path.is_file() or path.stat().st_size != entry["bytes"]:
             return False
-        if sha256_file(path) != entry["sha256"]:
+        if file_sha256(path) != entry["sha256"]:
             return False
     return True
 

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from toolkit import __version__
-from toolkit.errors import ERROR, EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, Report
+from toolkit.checks.rules import ERROR, EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE
 
 app = typer.Typer(
     help="Validate raw returns, load the warehouse, publish open data and render bulletins "
@@ -59,17 +59,19 @@ def parse_as_of(value: str | None) -> dt.date:
 
 @contextmanager
 def progress():
-    """A status line on stderr for long steps (only on a terminal)."""
+    """The stage a long command is at, on stderr: a live status line on a terminal, one plain
+    line per stage elsewhere (so CI logs show how far a build got)."""
     if err.is_terminal:
         with err.status("starting") as status:
             yield lambda text: status.update(text)
     else:
-        yield lambda text: None
+        yield lambda text: err.print(f"- {escape(text)}", highlight=False)
 
 
-def print_report(report: Report, limit: int) -> None:
-    findings = report.sorted()
-    shown = findings if limit <= 0 else findings[:limit]
+def print_report(report, limit: int) -> None:
+    """The first ``limit`` findings (all with 0), then the counts by rule and the summary."""
+    total = report.count()
+    shown = report.sorted(limit if limit > 0 else None)
     for f in shown:
         colour = "red" if f.severity == ERROR else "yellow"
         where = f.file
@@ -80,8 +82,8 @@ def print_report(report: Report, limit: int) -> None:
         value = f" value {f.value!r}" if f.value is not None else ""
         out.print(f"[{colour}]{f.severity.upper()}[/] {escape(where)} {escape('[' + f.rule + ']')}"
                   f"{escape(value)}: {escape(f.message)}")
-    if len(shown) < len(findings):
-        out.print(f"… and {len(findings) - len(shown)} more; --limit 0 shows all, "
+    if len(shown) < total:
+        out.print(f"… and {total - len(shown)} more; --limit 0 shows all, "
                   "--report FILE.csv writes all")
     counts = report.counts()
     if counts:
@@ -104,7 +106,7 @@ def run_validation(raw: Path, as_of: dt.date, encoding: str | None,
                    out_dir: Path | None = None):
     """Validate (and with ``out_dir`` load) the raw returns; misuse is a CliError."""
     from toolkit.checks import validate
-    from toolkit.layout import check_encoding
+    from toolkit.ingest import check_encoding
 
     if not raw.is_dir():
         raise CliError(f"raw data folder {raw} does not exist")
@@ -130,7 +132,7 @@ def validate_cmd(
     result = run_validation(raw, parse_as_of(as_of), encoding)
     if report:
         report.parent.mkdir(parents=True, exist_ok=True)
-        report.write_text(result.report.to_csv(), encoding="utf-8")
+        result.report.write_csv(report)
     if json_out:
         sys.stdout.write(result.report.to_json())
     else:
@@ -159,7 +161,7 @@ def load_cmd(
         raise typer.Exit(result.report.exit_code)
     rows = ", ".join(f"{n} {count}" for n, count in result.rows.items())
     out.print(f"Loaded {rows} rows into {result.warehouse} "
-              f"({len(result.report.warnings)} warnings; `toolkit validate` lists them).")
+              f"({result.report.count('warning')} warnings; `toolkit validate` lists them).")
 
 
 PeriodOpt = Annotated[
@@ -294,7 +296,7 @@ def build_cmd(
     if result.skipped:
         out.print(f"Nothing changed since the last build; {result.release_dir} is up to date.")
         return
-    out.print(f"Valid: {len(result.report.warnings)} warnings "
+    out.print(f"Valid: {result.report.count('warning')} warnings "
               "(`toolkit validate` lists them).")
     _print_release(result.release, out_dir)
 

@@ -82,14 +82,20 @@ def shorten(value: object, limit: int = 120) -> str | None:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+
+
 def neutralise(text: str) -> str:
-    """``text`` with a leading apostrophe when it starts with a formula trigger."""
-    return NEUTRALISER + text if text.startswith(FORMULA_TRIGGERS) else text
+    """``text`` with a leading apostrophe when it starts with a formula trigger and is not a
+    plain number (``-20`` stays as it is; ``-1+SUM(1)`` and ``-20 is below`` do not)."""
+    if text.startswith(FORMULA_TRIGGERS) and not _PLAIN_NUMBER.fullmatch(text):
+        return NEUTRALISER + text
+    return text
 
 
 def unneutralise(text: str) -> str:
     """Undo :func:`neutralise`: one apostrophe before a trigger character is removed."""
-    if text.startswith(NEUTRALISER) and text[1:].startswith(FORMULA_TRIGGERS):
+    if text.startswith(NEUTRALISER) and neutralise(text[1:]) != text[1:]:
         return text[1:]
     return text
 

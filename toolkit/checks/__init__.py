@@ -1,39 +1,40 @@
-"""Validation: every raw return checked against the contracts; findings as data."""
+"""Validation: every row of every return checked by the Pandera schema built from its contract,
+then the rules across rows and datasets, one implementation each; findings as data.
+
+The stage (:func:`validate`) is in :mod:`toolkit.checks.run`; the catalogue of rules in
+:mod:`toolkit.checks.rules`; findings and reports in :mod:`toolkit.checks.report`. The names
+below are imported when first used, so that the command line can read the catalogue and the
+exit codes without loading Polars, Pandera or DuckDB.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+import importlib
 
-from toolkit.errors import Report
+from toolkit.checks.rules import (
+    ERROR,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_UNUSABLE,
+    RULES,
+    WARNING,
+)
+
+_LAZY = {
+    "validate": "toolkit.checks.run",
+    "Validation": "toolkit.checks.run",
+    "Finding": "toolkit.checks.report",
+    "Report": "toolkit.checks.report",
+    "FIELDS": "toolkit.checks.report",
+    "build_schema": "toolkit.checks.cells",
+}
 
 
-@dataclass
-class Validation:
-    """What a validation (and load) did: the report, the files read and, when it loaded,
-    the warehouse written."""
-
-    report: Report
-    as_of: dt.date
-    files: dict[str, list[str]] = field(default_factory=dict)
-    rows: dict[str, int] = field(default_factory=dict)
-    tables: dict = field(default_factory=dict)
-    warehouse: Path | None = None
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def validate(raw_dir: Path, as_of: dt.date, encoding: str | None = None, *,
-             out_dir: Path | None = None,
-             progress: Callable[[str], None] | None = None) -> Validation:
-    """Validate every return under ``raw_dir``; with ``out_dir``, load the warehouse there
-    when the data is valid (the previous warehouse is replaced atomically, or left as it was)."""
-    from toolkit.validate import validate as run
-    from toolkit.warehouse import write_warehouse
-
-    result = run(Path(raw_dir), as_of, encoding, progress=progress)
-    rows = {name: frame.height for name, frame in result.tables.items()}
-    warehouse = None
-    if out_dir is not None and result.report.exit_code == 0:
-        warehouse = write_warehouse(result, Path(raw_dir), Path(out_dir))
-    return Validation(result.report, result.as_of, result.files, rows, result.tables, warehouse)
+__all__ = ["ERROR", "EXIT_INVALID", "EXIT_OK", "EXIT_UNUSABLE", "FIELDS", "Finding", "RULES",
+           "Report", "Validation", "WARNING", "build_schema", "validate"]

@@ -1,31 +1,34 @@
-"""Load validated tables into the DuckDB warehouse that publishing and the bulletins query.
+"""Writing the warehouse: tables derived from the contracts, filled batch by batch, then
+switched in whole.
 
-Tables are created from the contracts (types, enum and range CHECKs, primary keys). The file is
-written under a temporary name in the same folder and renamed over the old one at the end, so
-a failed or killed load leaves the previous warehouse intact.
+Validation loads every batch it checks into a staging database: ``<out>/.warehouse.duckdb.<pid>
+.tmp`` when it loads, a temporary folder when it only validates. The rules across rows run over
+those tables. When the data is valid the staging database gets its findings, load information
+and views, and is renamed over ``warehouse.duckdb`` in one step, so a failed or killed load
+leaves the previous warehouse as it was.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
+import polars as pl
 
 from toolkit import __version__
+from toolkit.contracts import ALL_DATASETS, Contract
 from toolkit.warehouse import duck
-from toolkit.contracts import ALL_DATASETS, Contract, load_contracts
-from toolkit.errors import FIELDS, Report
-from toolkit.layout import sha256_file
 from toolkit.warehouse.views import FINDINGS_SQL, STOCK_SQL
-from toolkit.rules import iso3_codes
-
-if TYPE_CHECKING:
-    from toolkit.validate import Validated
 
 WAREHOUSE = "warehouse.duckdb"
+#: DuckDB's memory limit while loading; beyond it DuckDB spills to disk.
+MEMORY_LIMIT = os.environ.get("TOOLKIT_DUCKDB_MEMORY", "1GB")
+#: Where each row came from: the file (as the report names it), its row and its first line.
+ORIGIN = {"__file": "VARCHAR", "__row": "BIGINT", "__line": "BIGINT"}
 
 
 def sql_string(value: str) -> str:
@@ -33,79 +36,20 @@ def sql_string(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def iso3_type_ddl() -> str:
-    """``CREATE TYPE iso3``: the codes :func:`table_ddl`'s ISO3 checks cast to; run it first."""
-    return f"CREATE TYPE iso3 AS ENUM ({', '.join(sql_string(v) for v in sorted(iso3_codes()))})"
-
-
 def table_ddl(contract: Contract, table: str | None = None) -> str:
-    """``CREATE TABLE`` for a dataset, derived from its contract (needs :func:`iso3_type_ddl`).
-
-    The types, NOT NULL and the CHECKs of the contract's rules are declared. The primary key
-    is not: validation refuses a duplicated key before anything is loaded, and the warehouse
-    is written once and never updated, so an index would only cost time (a fifth of a load).
-    """
-    lines = []
-    for col in contract.columns:
-        parts = [f'"{col.name}" {col.duckdb_type}']
-        if col.required:
-            parts.append("NOT NULL")
-        checks = []
-        if col.type == "enum":
-            checks.append(f'"{col.name}" IN ({", ".join(sql_string(v) for v in col.values)})')
-        if col.type == "iso3":
-            # A cast to the ENUM type of ISO3_TYPE_DDL is a hash lookup; IN (250 literals) is
-            # not. The column stays VARCHAR; a NULL passes, as it did with IN.
-            checks.append(f'("{col.name}" IS NULL OR TRY_CAST("{col.name}" AS iso3) IS NOT NULL)')
-        if col.min is not None:
-            checks.append(f'"{col.name}" >= {int(col.min)}')
-        if col.max is not None:
-            checks.append(f'"{col.name}" <= {int(col.max)}')
-        if col.max_column:
-            checks.append(f'"{col.name}" <= "{col.max_column}"')
-        if checks:
-            parts.append(f"CHECK ({' AND '.join(checks)})")
-        lines.append(" ".join(parts))
-    lines.append('"__file" VARCHAR NOT NULL')
-    lines.append('"__row" BIGINT NOT NULL')
+    """``CREATE TABLE`` for a dataset: the contract's columns with their types, then where each
+    row came from. The contract's rules are checked by validation, not by constraints."""
+    lines = [f'"{c.name}" {c.duckdb_type}' for c in contract.columns]
+    lines += [f'"{name}" {kind}' for name, kind in ORIGIN.items()]
     return f'CREATE TABLE "{table or contract.name}" (\n  ' + ",\n  ".join(lines) + "\n)"
 
 
-def write_warehouse(validated: Validated, raw_dir: Path, out_dir: Path) -> Path:
-    """Create ``<out_dir>/warehouse.duckdb`` from validated tables, atomically."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / WAREHOUSE
-    tmp = temp_path(out_dir)
-    contracts = load_contracts()
-    con = duck.connect(str(tmp))
-    try:
-        con.execute(iso3_type_ddl())
-        for name in ALL_DATASETS:
-            contract = contracts[name]
-            con.execute(table_ddl(contract))
-            frame = validated.tables[name].sort(contract.primary_key)
-            con.register("incoming", frame.select(*contract.column_names, "__file", "__row")
-                         .to_arrow())
-            con.execute(f'INSERT INTO "{name}" SELECT * FROM incoming')
-            con.unregister("incoming")
-        file_rows = {}
-        for name, files in validated.files.items():
-            counts = validated.tables[name].group_by("__file").len() \
-                if name in validated.tables else None
-            rows = dict(counts.iter_rows()) if counts is not None else {}
-            file_rows[name] = [(file, rows.get(file, 0)) for file in files]
-        finish(con, validated.report, validated.as_of, file_rows, raw_dir)
-        con.execute("CHECKPOINT")
-    except BaseException:
-        con.close()
-        tmp.unlink(missing_ok=True)
-        raise
-    con.close()
-    os.replace(tmp, target)
-    return target
+def file_sha256(path: Path) -> str:
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def temp_path(out_dir: Path) -> Path:
+def staging_path(out_dir: Path) -> Path:
     """Where a load writes the warehouse before it is renamed over the old one (cleared)."""
     tmp = out_dir / f".{WAREHOUSE}.{os.getpid()}.tmp"
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
@@ -113,60 +57,75 @@ def temp_path(out_dir: Path) -> Path:
     return tmp
 
 
-def finish(con: duckdb.DuckDBPyConnection, report: Report, as_of: dt.date,
-           file_rows: dict[str, list[tuple[str, int]]], raw_dir: Path,
-           digests: dict[str, str] | None = None) -> None:
-    """What every warehouse holds beside the datasets: findings, load info, files, views.
+class Staging:
+    """A warehouse being written: one table per dataset, filled batch by batch."""
 
-    ``digests``: the files' SHA-256 where the caller has them already.
-    """
-    _write_findings(con, report)
-    con.execute("CREATE TABLE load_info (key VARCHAR PRIMARY KEY, value VARCHAR)")
-    con.executemany("INSERT INTO load_info VALUES (?, ?)", [
-        ("as_of", as_of.isoformat()),
-        ("toolkit_version", __version__),
-    ])
-    con.execute("CREATE TABLE raw_files (dataset VARCHAR, file VARCHAR PRIMARY KEY, "
-                "sha256 VARCHAR, rows BIGINT)")
-    for name, files in file_rows.items():
-        for file, rows in files:
-            con.execute("INSERT INTO raw_files VALUES (?, ?, ?, ?)",
-                        [name, file, (digests or {}).get(file) or sha256_file(raw_dir / file),
-                         rows])
-    con.execute(f"CREATE VIEW stock AS {STOCK_SQL}")
-    con.execute(f"CREATE VIEW reconciliation_findings AS {FINDINGS_SQL}")
+    def __init__(self, path: Path | None, contracts: dict[str, Contract],
+                 spill: Path | None = None):
+        """``path`` None: in memory (a validation that does not load), spilling to ``spill``."""
+        self.path = Path(path) if path is not None else None
+        self.contracts = contracts
+        self.con = duck.connect(str(self.path) if self.path else ":memory:")
+        self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        if spill is not None:
+            self.con.execute(f"SET temp_directory = {sql_string(spill.as_posix())}")
+        for name in ALL_DATASETS:
+            self.con.execute(table_ddl(contracts[name]))
 
+    def insert(self, name: str, frame: pl.DataFrame) -> None:
+        """Append typed rows (the contract's columns, ``__file``, ``__row``, ``__line``)."""
+        if frame.height:
+            self.con.register("incoming", frame.to_arrow())
+            self.con.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM incoming')
+            self.con.unregister("incoming")
 
-#: Up to this many findings are written from Python lists (DuckDB binds them as parameters:
-#: 8 ms per thousand), more through Arrow (1.5 ms per thousand, but importing pyarrow takes
-#: 0.2 s). Most returns have a few warnings; importing Polars for them, as before, cost the
-#: DuckDB engine's load 0.35 s.
-FINDINGS_AS_LISTS = 10_000
+    def forget(self, name: str, file: str) -> None:
+        """Remove the rows of a file found unreadable after some were loaded."""
+        self.con.execute(f'DELETE FROM "{name}" WHERE __file = ?', [file])
 
+    def rows(self, name: str) -> int:
+        return self.con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
 
-def _write_findings(con: duckdb.DuckDBPyConnection, report: Report) -> None:
-    types = {f: "BIGINT" if f == "row" else "VARCHAR" for f in FIELDS}
-    cols = ", ".join(f'"{f}" {t}' for f, t in types.items())
-    con.execute(f"CREATE TABLE findings ({cols})")
-    records = report.to_records()
-    columns = [[r[f] for r in records] for f in FIELDS]
-    if len(records) > FINDINGS_AS_LISTS:
-        import pyarrow as pa
+    def finish(self, as_of: dt.date, files: Iterable[tuple[str, str, str, int]],
+               copy_findings) -> None:
+        """What a warehouse holds beside the datasets: findings, load info, files, views.
 
-        con.register("incoming", pa.table({f: pa.array(c, type=pa.int64() if t == "BIGINT"
-                                                       else pa.string())
-                                           for (f, t), c in zip(types.items(), columns,
-                                                                strict=True)}))
-        con.execute("INSERT INTO findings SELECT * FROM incoming")
-        con.unregister("incoming")
-    elif records:  # one list per column, unnested side by side into rows
-        unnested = ", ".join(f"unnest(${i}::{t}[])" for i, t in enumerate(types.values(), 1))
-        con.execute(f"INSERT INTO findings SELECT {unnested}", columns)
+        ``files``: (dataset, file, sha256, rows); ``copy_findings(con)`` writes the report's
+        ``findings`` table.
+        """
+        copy_findings(self.con)
+        self.con.execute("CREATE TABLE load_info (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        self.con.executemany("INSERT INTO load_info VALUES (?, ?)", [
+            ("as_of", as_of.isoformat()), ("toolkit_version", __version__)])
+        self.con.execute("CREATE TABLE raw_files (dataset VARCHAR, file VARCHAR PRIMARY KEY, "
+                         "sha256 VARCHAR, rows BIGINT)")
+        self.con.executemany("INSERT INTO raw_files VALUES (?, ?, ?, ?)", list(files))
+        self.con.execute(f"CREATE VIEW stock AS {STOCK_SQL}")
+        self.con.execute(f"CREATE VIEW reconciliation_findings AS {FINDINGS_SQL}")
+        self.con.execute("CHECKPOINT")
+
+    def close(self) -> None:
+        self.con.close()
+
+    def commit(self, out_dir: Path) -> Path:
+        """Close, and rename the staging database over ``<out_dir>/warehouse.duckdb``."""
+        self.close()
+        target = Path(out_dir) / WAREHOUSE
+        with self.path.open("rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(self.path, target)
+        return target
+
+    def discard(self) -> None:
+        self.close()
+        if self.path is not None:
+            for leftover in (self.path, self.path.with_name(self.path.name + ".wal")):
+                leftover.unlink(missing_ok=True)
 
 
 def connect(out_dir: Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
     """Open the warehouse of ``out_dir``; a clear error if it has not been built."""
-    path = out_dir / WAREHOUSE
+    path = Path(out_dir) / WAREHOUSE
     if not path.is_file():
         raise FileNotFoundError(f"no warehouse at {path}: run `toolkit load` first")
     return duck.connect(str(path), read_only=read_only)

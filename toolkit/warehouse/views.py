@@ -39,10 +39,12 @@ WINDOW w AS (PARTITION BY country, nationality ORDER BY date
 #: up to that date (the rows involved).
 FINDINGS_SQL = """
 WITH stock AS ({stock}), records AS (
-    SELECT country, nationality, event_date, record_id, __file, __row, 'detention' AS kind
+    SELECT country, nationality, event_date, record_id, __file, __row, __line,
+           'detention' AS kind
     FROM detentions WHERE persons >= 1
     UNION ALL
-    SELECT from_country, nationality, event_date, record_id, __file, __row, 'repatriation'
+    SELECT from_country, nationality, event_date, record_id, __file, __row, __line,
+           'repatriation'
     FROM repatriations WHERE persons >= 1
 )
 SELECT s.country, s.nationality, s.date, s.held, s.detained_to_date, s.repatriated_to_date,
@@ -50,7 +52,9 @@ SELECT s.country, s.nationality, s.date, s.held, s.detained_to_date, s.repatriat
        arg_min(r.__file, (r.kind <> 'repatriation' OR r.event_date <> s.date, r.__row))
            AS __file,
        arg_min(r.__row, (r.kind <> 'repatriation' OR r.event_date <> s.date, r.__row))
-           AS __row
+           AS __row,
+       arg_min(r.__line, (r.kind <> 'repatriation' OR r.event_date <> s.date, r.__row))
+           AS __line
 FROM stock s
 JOIN records r ON r.country = s.country AND r.nationality = s.nationality
               AND r.event_date <= s.date

@@ -1,0 +1,214 @@
+"""The rules across rows and datasets, each one SQL query over the loaded tables.
+
+They run once every file is loaded (into the staging warehouse), so they see all files of a
+dataset together however large the return. Their findings stream into the report in batches;
+the rules that can fire on most rows of a large return (possible duplicates, negative stock)
+word their findings with Polars expressions, the others row by row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import duckdb
+import polars as pl
+
+from toolkit.checks.report import Report, findings_frame
+from toolkit.contracts import EVENT_DATASETS, Contract
+from toolkit.textsafety import shorten
+from toolkit.warehouse import FINDINGS_SQL, duck
+
+#: Records of the same place, nationality and persons this many days apart or less, from
+#: different sources, may be one event.
+DUPLICATE_WINDOW_DAYS = 3
+#: How many other places, records or ids a message lists before "and N more".
+MAX_LISTED = 5
+_BATCH = 100_000
+
+
+def _batches(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None
+             ) -> Iterator[pl.DataFrame]:
+    cursor = duck.cursor(con)
+    reader = cursor.sql(sql, params=params or None).to_arrow_reader(_BATCH)
+    for batch in reader:
+        yield pl.from_arrow(batch)
+    cursor.close()
+
+
+def check_unique(con: duckdb.DuckDBPyConnection, contract: Contract, report: Report) -> None:
+    """``unique``: a primary key used more than once, with where else it is."""
+    key = contract.primary_key
+    sql = f"""
+        WITH d AS (SELECT "{key}" AS key, __file, __row, __line FROM "{contract.name}"
+                   WHERE "{key}" IS NOT NULL),
+        dup AS (SELECT key, count(*) AS n FROM d GROUP BY key HAVING count(*) > 1)
+        SELECT key, n, list({{'file': __file, 'row': __row, 'line': __line}} ORDER BY __file, __row) AS places
+        FROM d JOIN dup USING (key) GROUP BY key, n ORDER BY key"""
+    for frame in _batches(con, sql):
+        records = []
+        for value, n, places in frame.iter_rows():
+            head = places[:MAX_LISTED + 1]
+            for place in places:
+                elsewhere = [p for p in head if (p["file"], p["row"]) != (place["file"],
+                                                                           place["row"])]
+                shown = [f"{p['file']} row {p['row']}" for p in elsewhere[:MAX_LISTED]]
+                more = n - 1 - len(shown)
+                message = (f"{key} {shorten(value)!r} is used more than once in {contract.name}"
+                           + ("; also at " + ", ".join(shown) if shown else "")
+                           + (f" and {more} more" if more > 0 else ""))
+                records.append({"rule": "unique", "dataset": contract.name,
+                                "file": place["file"], "row": place["row"], "column": key,
+                                "line": place["line"],
+                                "value": shorten(value), "message": message})
+        report.add_frame(findings_frame(records))
+
+
+def check_sources(con: duckdb.DuckDBPyConnection, report: Report) -> None:
+    """``unknown_source``: a record citing a source that is not in the register."""
+    for name in EVENT_DATASETS:
+        sql = f"""SELECT __file, __row, __line, source_id FROM "{name}"
+                  WHERE source_id IS NOT NULL
+                    AND source_id NOT IN (SELECT source_id FROM sources
+                                          WHERE source_id IS NOT NULL)"""
+        for frame in _batches(con, sql):
+            report.add_frame(findings_frame(
+                {"rule": "unknown_source", "dataset": name, "file": f, "row": r, "line": n,
+                 "column": "source_id", "value": shorten(v),
+                 "message": f"source_id {shorten(v)!r} is not in sources.csv"}
+                for f, r, n, v in frame.iter_rows()))
+
+
+def _id_hint(token: str) -> str:
+    return "; separate several detention ids with ';'" if re.search(r"[\s,]", token) else ""
+
+
+def check_detention_links(con: duckdb.DuckDBPyConnection, report: Report) -> None:
+    """``unknown_detention`` and ``detention_after_repatriation``: each id of detention_ids
+    (``;``-separated; spaces around ids and a trailing ``;`` do not matter) must be a
+    detention dated no later than the repatriation (its earliest copy, if the id is used
+    twice)."""
+    sql = r"""
+        WITH links AS (
+            SELECT __file, __row, __line, event_date,
+                   regexp_replace(unnest(string_split(detention_ids, ';')),
+                                  '^\s+|\s+$', '', 'g') AS det
+            FROM repatriations WHERE detention_ids IS NOT NULL
+        ), known AS (
+            SELECT record_id AS det, min(event_date) AS det_date FROM detentions
+            WHERE record_id IS NOT NULL GROUP BY record_id
+        )
+        SELECT l.__file, l.__row, l.__line, l.event_date, l.det, k.det_date
+        FROM links l LEFT JOIN known k USING (det)
+        WHERE l.det <> '' AND (k.det IS NULL OR k.det_date > l.event_date)"""
+    for frame in _batches(con, sql):
+        records = []
+        for file, row, line, date, det, det_date in frame.iter_rows():
+            if det_date is None:
+                records.append({"rule": "unknown_detention", "value": shorten(det),
+                                "message": f"detention {shorten(det)!r} is not in the "
+                                           f"detentions{_id_hint(det)}", "file": file,
+                                "row": row, "line": line})
+            else:
+                records.append({"rule": "detention_after_repatriation", "value": det,
+                                "message": f"detention {det} is dated {det_date}, after this "
+                                           f"repatriation on {date}", "file": file, "row": row,
+                                "line": line})
+        report.add_frame(findings_frame(
+            r | {"dataset": "repatriations", "column": "detention_ids"} for r in records))
+
+
+def _listed(items: pl.Expr, total: pl.Expr) -> pl.Expr:
+    """``a, b, c`` from a list, with `` and N more`` past :data:`MAX_LISTED`."""
+    more = total - items.list.len()
+    return items.list.join(", ") + pl.when(more > 0).then(
+        pl.format(" and {} more", more)).otherwise(pl.lit(""))
+
+
+def check_possible_duplicates(con: duckdb.DuckDBPyConnection, name: str,
+                              report: Report) -> None:
+    """``possible_duplicate``: groups of records of one place, nationality and persons whose
+    dates follow each other within the window, from at least two sources; one finding per
+    group, at its latest record, naming the others."""
+    place = "from_country" if name == "repatriations" else "country"
+    # Candidates first (a record with another of its key within the window), in one window
+    # partitioned by a hash of the key; the groups are then formed among the candidates only.
+    sql = f"""
+        WITH r AS (
+            SELECT record_id, event_date, "{place}" AS place, nationality, persons, source_id,
+                   __file, __row, __line
+            FROM "{name}"
+            WHERE "{place}" IS NOT NULL AND nationality IS NOT NULL AND persons IS NOT NULL
+              AND event_date IS NOT NULL AND record_id IS NOT NULL
+        ), gaps AS (
+            SELECT *, event_date - lag(event_date) OVER w AS before,
+                   lead(event_date) OVER w - event_date AS after
+            FROM r WINDOW w AS (PARTITION BY hash(place, nationality, persons)
+                                ORDER BY event_date)
+        ), candidates AS (
+            SELECT * EXCLUDE (before, after) FROM gaps
+            WHERE before <= {DUPLICATE_WINDOW_DAYS} OR after <= {DUPLICATE_WINDOW_DAYS}
+        ), marked AS (
+            SELECT *, CASE WHEN event_date - lag(event_date) OVER w <= {DUPLICATE_WINDOW_DAYS}
+                           THEN 0 ELSE 1 END AS starts
+            FROM candidates WINDOW w AS (PARTITION BY place, nationality, persons
+                                         ORDER BY event_date, __file, __row)
+        ), grouped AS (
+            SELECT *, sum(starts) OVER (PARTITION BY place, nationality, persons
+                                        ORDER BY event_date, __file, __row
+                                        ROWS UNBOUNDED PRECEDING) AS grp
+            FROM marked
+        )
+        SELECT arg_max(record_id, (event_date, __file, __row)) AS record_id,
+               max(event_date) AS event_date, place, nationality, persons,
+               arg_max(__file, (event_date, __file, __row)) AS file,
+               arg_max(__row, (event_date, __file, __row)) AS "row",
+               arg_max(__line, (event_date, __file, __row)) AS line,
+               count(*) - 1 AS others,
+               list(record_id || ' (' || event_date || ', ' || __file || ' row ' || __row || ')'
+                    ORDER BY event_date, __file, __row)[1:-2][1:{MAX_LISTED}] AS listed
+        FROM grouped GROUP BY place, nationality, persons, grp
+        HAVING count(*) > 1 AND count(DISTINCT source_id) > 1"""
+    for frame in _batches(con, sql):
+        message = pl.format("{} ({}, {}, {}, {} persons) may be the same event as {}",
+                            pl.col("record_id"), pl.col("event_date"), pl.col("place"),
+                            pl.col("nationality"), pl.col("persons"),
+                            _listed(pl.col("listed"), pl.col("others")))
+        report.add_frame(findings_frame(frame.select(
+            pl.lit("possible_duplicate").alias("rule"), pl.lit(name).alias("dataset"), "file",
+            "row", pl.lit("record_id").alias("column"), pl.col("record_id").alias("value"),
+            message.alias("message"), "line")))
+
+
+def check_stock(con: duckdb.DuckDBPyConnection, report: Report) -> None:
+    """``negative_stock``: each day a stock of people detained with no return recorded goes
+    below zero, at the repatriation that took it there, with the rows involved."""
+    sql = f"SELECT * FROM ({FINDINGS_SQL})"
+    for frame in _batches(con, sql):
+        ids = pl.col("record_ids").str.split(";")
+        message = pl.format(
+            "held in {} of nationality {} on {} would be {} ({} detained minus {} repatriated); "
+            "rows involved: {}", "country", "nationality", "date", "held", "detained_to_date",
+            "repatriated_to_date", _listed(ids.list.head(3 * MAX_LISTED), ids.list.len()))
+        report.add_frame(findings_frame(frame.select(
+            pl.lit("negative_stock").alias("rule"), pl.lit("repatriations").alias("dataset"),
+            pl.col("__file").alias("file"), pl.col("__row").alias("row"),
+            pl.lit("persons").alias("column"), pl.col("held").cast(pl.String).alias("value"),
+            message.alias("message"), pl.col("__line").alias("line"))))
+
+
+def check_across(con: duckdb.DuckDBPyConnection, contracts: dict[str, Contract],
+                 loaded: set[str], report: Report) -> None:
+    """Every rule across rows and datasets, over the datasets that were loaded."""
+    for name in contracts:
+        if name in loaded:
+            check_unique(con, contracts[name], report)
+    if "sources" in loaded:
+        check_sources(con, report)
+    if {"detentions", "repatriations"} <= loaded:
+        check_detention_links(con, report)
+    for name in EVENT_DATASETS:
+        if name in loaded:
+            check_possible_duplicates(con, name, report)
+    if {"detentions", "repatriations"} <= loaded:
+        check_stock(con, report)
