@@ -1,7 +1,7 @@
 # Task runner; `make test` is what CI runs (through .ci/run).
 PY ?= python3
 
-.PHONY: setup build test lint bench clean
+.PHONY: setup build test lint bench docs clean
 
 setup:
 	$(PY) -m pip install -e '.[dev]'
@@ -14,6 +14,9 @@ test:
 
 lint:
 	$(PY) -m ruff check toolkit tests bench
+
+docs:
+	$(PY) -m toolkit.docs
 
 bench:
 	$(PY) bench/run.py

@@ -1,25 +1,24 @@
-"""schemas/ is the machine-readable form of the contract page; these tests fail when they drift."""
+"""schemas/ drive everything: the contract page is generated from them, the warehouse tables
+derive from them, and a new optional column is one edit to a YAML file."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import shutil
 from pathlib import Path
 
 import pytest
+from conftest import base_rows, to_csv
 
+from toolkit.checks import validate
 from toolkit.contracts import ALL_DATASETS, load_contracts
+from toolkit.docs import main, render
 from toolkit.warehouse import table_ddl
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "data-contract.md"
-SHARED_PAGE = ROOT.parent / "shared" / "docs" / "data-contract.md"
-SECTIONS = {
-    "Common columns (all three datasets)": "common",
-    "detentions": "detentions",
-    "repatriations": "repatriations",
-    "fatalities": "fatalities",
-    "sources.csv": "sources",
-}
+SECTIONS = {name: name for name in ALL_DATASETS}
 
 
 def parse_page(text: str) -> dict[str, dict[str, dict]]:
@@ -40,7 +39,7 @@ def parse_page(text: str) -> dict[str, dict[str, dict]]:
         names, kind, meaning = cells[0], cells[1], cells[2]
         spec = {"type": kind.split(",")[0].split(" ")[0], "optional": "optional" in kind}
         if spec["type"] == "enum":
-            spec["values"] = re.findall(r"`([a-z_]+)`", meaning)
+            spec["values"] = re.findall(r"`([a-z_]+)`", meaning.split("One of", 1)[1])
         bounds = re.search(r"integer (?:>= (\d+)|(\d+)-(\d+))", kind)
         if bounds:
             spec["min"] = int(bounds[1] or bounds[2])
@@ -60,10 +59,7 @@ TYPE_MAP = {"text": {"string", "id_list", "url"}, "date": {"date"}, "enum": {"en
 
 
 def expected_columns(page: dict, dataset: str) -> dict[str, dict]:
-    cols = dict(page[dataset])
-    if dataset != "sources":
-        cols = {**page["common"], **cols}
-    return cols
+    return dict(page[dataset])
 
 
 @pytest.mark.parametrize("dataset", ALL_DATASETS)
@@ -92,12 +88,7 @@ def test_the_parser_sees_every_section_and_the_enums(page):
         "suspected_scam_involvement", "immigration_violation", "rescued_victim", "other"]
     assert page["fatalities"]["age"] == {"type": "integer", "optional": True, "min": 0,
                                          "max": 120}
-    assert page["common"]["notes"]["optional"] is True
-
-
-@pytest.mark.skipif(not SHARED_PAGE.is_file(), reason="no shared/ beside the checkout")
-def test_the_repo_copy_of_the_contract_page_is_current():
-    assert PAGE.read_text(encoding="utf-8") == SHARED_PAGE.read_text(encoding="utf-8")
+    assert page["detentions"]["notes"]["optional"] is True
 
 
 def test_warehouse_tables_are_derived_from_the_contracts():
@@ -124,3 +115,54 @@ def test_the_c_yaml_loader_reads_the_contracts_as_the_python_one_does(monkeypatc
     fast = contracts._load_all.__wrapped__(str(contracts.schemas_dir()))
     monkeypatch.setattr(contracts, "_LOADER", yaml.SafeLoader)
     assert contracts._load_all.__wrapped__(str(contracts.schemas_dir())) == fast
+
+
+def _with_optional_column(tmp_path: Path) -> Path:
+    """A copy of schemas/ with one optional column added to the detentions contract."""
+    folder = tmp_path / "schemas"
+    shutil.copytree(ROOT / "schemas", folder)
+    path = folder / "detentions.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "  - source_id\n", "  - name: operation_name\n    type: string\n    required: false\n"
+        "    description: Name of the police operation, where reported.\n  - source_id\n", 1),
+        encoding="utf-8")
+    return folder
+
+
+def test_an_optional_column_is_one_edit_to_the_yaml(tmp_path, monkeypatch, make_raw):
+    """Adding an optional column to a contract: returns without it stay valid, a return with
+    it is checked (its text is unsafe-text checked like every text column) and loaded, and the
+    contract page shows it; nothing else changes."""
+    monkeypatch.setenv("TOOLKIT_SCHEMAS", str(_with_optional_column(tmp_path)))
+    contract = load_contracts()["detentions"]
+    assert "operation_name" in contract.column_names
+    without = validate(make_raw("without"), dt.date(2025, 12, 31), out_dir=tmp_path / "a")
+    assert without.report.findings == [] and without.warehouse is not None
+    assert without.table("detentions")["operation_name"].null_count() == 2
+    header, rows = base_rows("detentions")
+    rows[0]["operation_name"] = "Operation Sky Net"
+    rows[1]["operation_name"] = "=HYPERLINK(1)"
+    with_column = validate(make_raw("with", {"detentions/detentions.csv": to_csv(
+        [*header, "operation_name"], rows)}), dt.date(2025, 12, 31))
+    assert [(f.rule, f.row, f.column) for f in with_column.report.findings] == [
+        ("unsafe_text", 3, "operation_name")]
+    assert with_column.table("detentions")["operation_name"].to_list() == [
+        "Operation Sky Net", "=HYPERLINK(1)"]
+    assert "| operation_name | text, optional | Name of the police operation" in render(
+        "data-contract.md")
+
+
+def test_the_generated_pages_are_current():
+    assert main(["--check"]) == 0, "run `make docs`"
+
+
+def test_synthetic_data_follows_a_contract_with_a_new_optional_column(tmp_path, monkeypatch):
+    from toolkit.synth import write_synthetic
+
+    monkeypatch.setenv("TOOLKIT_SCHEMAS", str(_with_optional_column(tmp_path)))
+    raw = tmp_path / "synthetic"
+    write_synthetic(raw, 200, 3)
+    header = (raw / "detentions" / "synthetic-detentions-001.csv").read_text().splitlines()[0]
+    assert header.split(",") == load_contracts()["detentions"].column_names
+    result = validate(raw, dt.date(2025, 12, 31))
+    assert result.report.exit_code == 0, result.report.summary()

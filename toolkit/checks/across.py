@@ -183,6 +183,10 @@ def check_possible_duplicates(con: duckdb.DuckDBPyConnection, name: str,
 def check_stock(con: duckdb.DuckDBPyConnection, report: Report) -> None:
     """``negative_stock``: each day a stock of people detained with no return recorded goes
     below zero, at the repatriation that took it there, with the rows involved."""
+    # Every stock starts at zero and only a repatriation lowers it: without one, none can.
+    if not con.execute("SELECT count(*) FROM (SELECT 1 FROM repatriations WHERE persons >= 1 "
+                       "LIMIT 1)").fetchall()[0][0]:
+        return
     sql = f"SELECT * FROM ({FINDINGS_SQL})"
     for frame in _batches(con, sql):
         ids = pl.col("record_ids").str.split(";")

@@ -43,7 +43,6 @@ MAX_COUNT = 10_000_000_000
 TEXT_TYPES = ("string", "url", "id_list")
 URL_PATTERN = r"(?i)^https?://[^\s/]+\S*$"
 _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-_INTEGER = r"^[+-]?[0-9]+(\.0+)?$"
 
 
 @cache
@@ -58,9 +57,10 @@ def parse_date(c: pl.Expr) -> pl.Expr:
 
 
 def parse_integer(c: pl.Expr) -> pl.Expr:
-    """A whole number (``3`` or ``3.0``, as spreadsheets export it) up to :data:`MAX_COUNT`."""
-    number = c.str.replace(r"\.0+$", "").str.replace(r"^\+", "").cast(pl.Int64, strict=False)
-    return pl.when(c.str.contains(_INTEGER) & (number.abs() <= MAX_COUNT)).then(number)
+    """A whole number written with the digits 0-9 (``3``, ``+3``, or ``3.0`` as spreadsheets
+    export it) up to :data:`MAX_COUNT`; Polars' cast reads exactly ``[+-]?[0-9]+``."""
+    number = c.str.replace(r"\.0+$", "").cast(pl.Int64, strict=False)
+    return pl.when(number.abs() <= MAX_COUNT).then(number)
 
 
 def parser(column: Column) -> Callable[[pl.Expr], pl.Expr] | None:

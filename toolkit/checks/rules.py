@@ -52,8 +52,8 @@ _CATALOGUE = (
          "Old Excel `.xls`, `.xlsm`, `.tsv` and other files are refused by name, with how to "
          "save them instead."),
     Rule("ragged_row", ERROR, "file", "a row with more fields than the header",
-         "A CSV row with a value beyond the last column (usually a comma inside a value that "
-         "is not quoted). The row's other findings are not reported: its cells are shifted."),
+         "A CSV row with more fields than the header (usually a comma inside a value that is "
+         "not quoted). The row's other findings are not reported: its cells are shifted."),
     Rule("formula_cell", ERROR, "file",
          "a spreadsheet formula or error value instead of a value",
          "An XLSX cell holding a formula (`=300+1`) or an error (`#DIV/0!`): a return holds "

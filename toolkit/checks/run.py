@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 import weakref
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +37,7 @@ from toolkit.ingest import (
     open_return,
     unsupported_message,
 )
-from toolkit.warehouse import Staging, connect, file_sha256, staging_path
+from toolkit.warehouse import Staging, connect, duck, file_sha256, staging_path
 
 
 @dataclass
@@ -57,7 +58,11 @@ class Validation:
         query = (f'SELECT __file, __row, * EXCLUDE (__file, __row) FROM "{name}" '
                  "ORDER BY __file, __row")
         if self.staging is not None:
-            return self.staging.con.sql(query).pl()
+            cursor = duck.cursor(self.staging.con)
+            try:
+                return cursor.sql(query).pl()
+            finally:
+                cursor.close()
         if self.warehouse is None:
             raise FileNotFoundError("this validation kept no tables")
         con = connect(self.warehouse.parent)
@@ -113,12 +118,20 @@ def _load_file(opened: Return, contract: Contract, ctx: Context, store: Staging,
     columns = match_columns(opened, contract)
     skip = Skip(columns=frozenset(columns.missing))
     loaded = 0
-    for batch in opened.batches():
-        frame = with_parsed(columns.arrange(batch), contract)
-        report.add_frame(check_batch(frame, contract, schema, ctx, opened.display, skip))
-        store.insert(contract.name, typed(frame, contract).with_columns(
-            pl.lit(opened.display).alias(FILE)))
-        loaded += frame.height
+    # A batch is loaded on a second thread while the next is read and checked (both Polars
+    # and DuckDB work outside the GIL); one batch at most waits, so memory holds two.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="load") as loader:
+        pending: Future | None = None
+        for batch in opened.batches():
+            frame = with_parsed(columns.arrange(batch), contract)
+            report.add_frame(check_batch(frame, contract, schema, ctx, opened.display, skip))
+            rows = typed(frame, contract).with_columns(pl.lit(opened.display).alias(FILE))
+            if pending is not None:
+                pending.result()
+            pending = loader.submit(store.insert, contract.name, rows)
+            loaded += frame.height
+        if pending is not None:
+            pending.result()
     report.extend(columns.findings)
     _read_findings(opened, columns, report)
     return loaded
