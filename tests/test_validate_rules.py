@@ -336,3 +336,45 @@ def test_pandera_checks_the_data_only_at_depth_schema_and_data():
         ("min", "detentions/x.csv", 3, "persons", "-20")]
     assert check_batch(_detentions("20"), contract, schema, Context(AS_OF), "detentions/x.csv",
                        Skip()).height == 0
+
+
+def _same_key_rows(dates_and_sources: list[tuple[str, str]]) -> list[dict]:
+    return [{"record_id": f"DET-{i:03d}", "event_date": d, "date_precision": "day",
+             "country": "THA", "nationality": "MMR", "persons": "1", "reason": "other",
+             "source_id": s} for i, (d, s) in enumerate(dates_and_sources, start=100)]
+
+
+def _duplicates(make_raw, rows: list[dict], name: str) -> list[tuple]:
+    header, _ = base_rows("detentions")
+    raw = make_raw(name, {"detentions/detentions.csv": to_csv(header, rows)})
+    return [(f.row, f.value, f.message) for f in validate(raw, AS_OF).report.findings
+            if f.rule == "possible_duplicate"]
+
+
+def test_one_event_from_three_sources_is_one_group_at_its_latest_record(make_raw):
+    rows = _same_key_rows([("2025-10-01", "SRC-001"), ("2025-10-02", "SRC-002"),
+                           ("2025-10-03", "SRC-003")])
+    sources = to_csv(*base_rows("sources")) + \
+        "SRC-003,Khmer Times,Third report,,,media,2\n"
+    header, _ = base_rows("detentions")
+    raw = make_raw("three-sources", {"detentions/detentions.csv": to_csv(header, rows),
+                                     "sources.csv": sources})
+    found = [(f.row, f.value, f.message) for f in validate(raw, AS_OF).report.findings
+             if f.rule == "possible_duplicate"]
+    assert found == [(4, "DET-102", "DET-102 (2025-10-03, THA, MMR, 1 persons) may be the same "
+                      "event as DET-100 (2025-10-01, detentions/detentions.csv row 2), DET-101 "
+                      "(2025-10-02, detentions/detentions.csv row 3)")]
+
+
+def test_a_register_of_one_row_per_person_is_not_flagged(make_raw):
+    """Ten people detained on the same day at the same place, as one source lists them."""
+    rows = _same_key_rows([("2025-10-01", "SRC-001")] * 10)
+    assert _duplicates(make_raw, rows, "register") == []
+
+
+def test_a_series_of_events_from_two_sources_is_not_flagged(make_raw):
+    """Daily arrests reported alternately by two sources: a source appears twice in the run,
+    so it is a series of events, not one event reported twice."""
+    rows = _same_key_rows([(f"2025-10-{d:02d}", "SRC-001" if d % 2 else "SRC-002")
+                           for d in range(1, 21)])
+    assert _duplicates(make_raw, rows, "series") == []

@@ -128,8 +128,9 @@ def _listed(items: pl.Expr, total: pl.Expr) -> pl.Expr:
 def check_possible_duplicates(con: duckdb.DuckDBPyConnection, name: str,
                               report: Report) -> None:
     """``possible_duplicate``: groups of records of one place, nationality and persons whose
-    dates follow each other within the window, from at least two sources; one finding per
-    group, at its latest record, naming the others."""
+    dates follow each other within the window, each from a different source (one event
+    reported by each); one finding per group, at its latest record, naming the others. A run
+    in which a source appears twice is a series of events, not one, and is not reported."""
     place = "from_country" if name == "repatriations" else "country"
     # Candidates first (a record with another of its key within the window), in one window
     # partitioned by a hash of the key; the groups are then formed among the candidates only.
@@ -168,7 +169,7 @@ def check_possible_duplicates(con: duckdb.DuckDBPyConnection, name: str,
                list(record_id || ' (' || event_date || ', ' || __file || ' row ' || __row || ')'
                     ORDER BY event_date, __file, __row)[1:-2][1:{MAX_LISTED}] AS listed
         FROM grouped GROUP BY place, nationality, persons, grp
-        HAVING count(*) > 1 AND count(DISTINCT source_id) > 1"""
+        HAVING count(*) > 1 AND count(DISTINCT source_id) = count(*)"""
     for frame in _batches(con, sql):
         message = pl.format("{} ({}, {}, {}, {} persons) may be the same event as {}",
                             pl.col("record_id"), pl.col("event_date"), pl.col("place"),

@@ -127,11 +127,12 @@ _CATALOGUE = (
          "A repatriation cannot come from a detention dated after it."),
     Rule("possible_duplicate", WARNING, "across",
          "looks like the same event reported twice",
-         "Records of the same place, nationality and number of people, dated within a few "
-         "days of each other and taken from different sources, may be one event reported by "
-         "each source. Each such group is reported once, at its latest record. Records of one "
-         "source are never grouped: a source lists each of its events once (so a register of "
-         "one row per person is not flagged)."),
+         "Records of the same place, nationality and number of people, dated within three "
+         "days of each other, each from a different source: one event reported by each of "
+         "them. Each such group is reported once, at its latest record, naming the others. A "
+         "run of records in which a source appears twice is a series of events, not one event "
+         "reported twice, and is not reported (so a register of one row per person, or a "
+         "busy border crossing, is not flagged)."),
     Rule("negative_stock", WARNING, "across",
          "more people repatriated than recorded as detained",
          "For a country of detention and a nationality, people repatriated up to a day "
