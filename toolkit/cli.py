@@ -134,7 +134,7 @@ def validate_cmd(
         report.parent.mkdir(parents=True, exist_ok=True)
         result.report.write_csv(report)
     if json_out:
-        sys.stdout.write(result.report.to_json())
+        result.report.write_json(sys.stdout)
     else:
         print_report(result.report, limit)
     raise typer.Exit(result.report.exit_code)

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import re
 
+import polars as pl
+
 #: Forbidden code points, as inclusive ranges.
 FORBIDDEN_RANGES: tuple[tuple[int, int], ...] = (
     (0x00, 0x08),      # C0 controls before tab
@@ -57,6 +59,7 @@ def _python_class(ranges) -> str:
 FORBIDDEN_PATTERN = _rust_class(FORBIDDEN_RANGES)
 FORBIDDEN = re.compile(_python_class(FORBIDDEN_RANGES))
 _UNPRINTABLE = re.compile(_python_class(FORBIDDEN_RANGES + LINE_CONTROLS))
+_UNPRINTABLE_PATTERN = _rust_class(FORBIDDEN_RANGES + LINE_CONTROLS)
 
 #: The start of a tag, comment or processing instruction (the same in every engine).
 MARKUP_PATTERN = r"<[A-Za-z!/?]"
@@ -82,7 +85,9 @@ def shorten(value: object, limit: int = 120) -> str | None:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
-_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+_PLAIN_NUMBER_PATTERN = r"[+-]?[0-9]+(?:\.[0-9]+)?"
+_PLAIN_NUMBER = re.compile(_PLAIN_NUMBER_PATTERN)
+_TRIGGER_PATTERN = "^[" + "".join(re.escape(t) for t in FORMULA_TRIGGERS) + "]"
 
 
 def neutralise(text: str) -> str:
@@ -91,6 +96,13 @@ def neutralise(text: str) -> str:
     if text.startswith(FORMULA_TRIGGERS) and not _PLAIN_NUMBER.fullmatch(text):
         return NEUTRALISER + text
     return text
+
+
+def neutralise_expr(text: pl.Expr) -> pl.Expr:
+    """:func:`neutralise` over a column of text (the same triggers and the same exception)."""
+    runs = text.str.contains(_TRIGGER_PATTERN) & ~text.str.contains(
+        f"^{_PLAIN_NUMBER_PATTERN}$")
+    return pl.when(runs).then(pl.lit(NEUTRALISER) + text).otherwise(text)
 
 
 def unneutralise(text: str) -> str:
@@ -105,6 +117,12 @@ def printable(text: str | None) -> str | None:
     if text is None or not _UNPRINTABLE.search(text):
         return text
     return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def printable_expr(text: pl.Expr) -> pl.Expr:
+    """:func:`printable` over a column of text (only the values that need it are rewritten)."""
+    return pl.when(text.str.contains(_UNPRINTABLE_PATTERN)).then(
+        text.map_elements(printable, return_dtype=pl.String, skip_nulls=True)).otherwise(text)
 
 
 def strip_forbidden(text: str) -> str:

@@ -9,11 +9,12 @@ terminal shows counts by rule and the first few, the CSV report and the warehous
 
 from __future__ import annotations
 
-import csv
+import io
 import json
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from typing import IO
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from toolkit.checks.rules import (
     UNUSABLE_RULES,
     WARNING,
 )
-from toolkit.textsafety import neutralise, printable
+from toolkit.textsafety import neutralise_expr, printable, printable_expr
 from toolkit.warehouse import duck
 
 #: The columns of a finding, in the order reports write them.
@@ -140,20 +141,27 @@ class Report:
         return self._query(f"SELECT count(*) FROM (SELECT DISTINCT * FROM findings) {where}",
                            [severity] if severity else [])[0][0]
 
-    def iter_sorted(self, limit: int | None = None, batch: int = 50_000) -> Iterator[Finding]:
-        """The distinct findings in report order, read in batches."""
+    def batches(self, limit: int | None = None, size: int = 100_000
+                ) -> Iterator[pl.DataFrame]:
+        """The distinct findings in report order, as frames of :data:`FIELDS`, with the
+        characters a terminal would act on written as escapes."""
         self.flush()
         cursor = duck.cursor(self.con)
-        cursor.execute(f"SELECT DISTINCT {', '.join(chr(34) + f + chr(34) for f in FIELDS)} "
-                       f"FROM findings ORDER BY {ORDER}" + (f" LIMIT {int(limit)}" if limit
-                                                            else ""))
-        while rows := cursor.fetchmany(batch):
-            for row in rows:
-                values = dict(zip(FIELDS, row, strict=True))
-                yield Finding(values["rule"], values["file"], values["row"], values["column"],
-                              values["value"], values["message"], values["dataset"],
-                              values["severity"])
-        cursor.close()
+        columns = ", ".join(f'"{f}"' for f in FIELDS)
+        query = (f"SELECT DISTINCT {columns} FROM findings ORDER BY {ORDER}"
+                 + (f" LIMIT {int(limit)}" if limit else ""))
+        try:
+            for batch in cursor.sql(query).to_arrow_reader(size):
+                frame = pl.from_arrow(batch)
+                yield frame.with_columns(printable_expr(pl.col(c)).alias(c)
+                                         for c in ("file", "column", "message"))
+        finally:
+            cursor.close()
+
+    def iter_sorted(self, limit: int | None = None) -> Iterator[Finding]:
+        for frame in self.batches(limit):
+            for values in frame.iter_rows(named=True):
+                yield Finding(**values)
 
     def sorted(self, limit: int | None = None) -> list[Finding]:
         return list(self.iter_sorted(limit))
@@ -193,27 +201,35 @@ class Report:
                 f"{warnings} warning{'s' * (warnings != 1)}.")
 
     def to_records(self) -> list[dict]:
-        return [f.record() for f in self.iter_sorted()]
+        return [row for frame in self.batches() for row in frame.iter_rows(named=True)]
+
+    def write_json(self, out: IO[str]) -> None:
+        """The report as one JSON document, findings written batch by batch."""
+        head = {"valid": self.exit_code == EXIT_OK, "exit_code": self.exit_code,
+                "summary": self.summary(), "errors": self.count(ERROR),
+                "warnings": self.count(WARNING)}
+        out.write(json.dumps(head, ensure_ascii=False, indent=2)[:-2] + ',\n  "findings": [')
+        first = True
+        for frame in self.batches():
+            if frame.height:  # a batch's rows as one JSON array, written without its brackets
+                out.write(("\n" if first else ",\n") + frame.write_json()[1:-1])
+                first = False
+        out.write("\n  ]\n}\n" if not first else "]\n}\n")
 
     def to_json(self) -> str:
-        doc = {
-            "valid": self.exit_code == EXIT_OK,
-            "exit_code": self.exit_code,
-            "summary": self.summary(),
-            "errors": self.count(ERROR),
-            "warnings": self.count(WARNING),
-            "findings": self.to_records(),
-        }
-        return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+        buf = io.StringIO()
+        self.write_json(buf)
+        return buf.getvalue()
 
     def write_csv(self, path: Path) -> None:
         """Every finding as CSV; a text cell that a spreadsheet would run is neutralised."""
-        with Path(path).open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh, lineterminator="\n")
-            writer.writerow(FIELDS)
-            for f in self.iter_sorted():
-                writer.writerow(["" if v is None else neutralise(v) if isinstance(v, str) else v
-                                 for v in (getattr(f, k) for k in FIELDS)])
+        with Path(path).open("wb") as fh:
+            for i, frame in enumerate(self.batches()):
+                text = [f for f in FIELDS if f != "row"]
+                frame.with_columns(neutralise_expr(pl.col(c)).alias(c) for c in text).write_csv(
+                    fh, include_header=i == 0, line_terminator="\n")
+            if fh.tell() == 0:
+                fh.write((",".join(FIELDS) + "\n").encode())
 
     def to_csv(self) -> str:
         with tempfile.TemporaryDirectory() as folder:
