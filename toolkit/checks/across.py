@@ -118,11 +118,11 @@ def check_detention_links(con: duckdb.DuckDBPyConnection, report: Report) -> Non
             r | {"dataset": "repatriations", "column": "detention_ids"} for r in records))
 
 
-def _listed(items: pl.Expr, total: pl.Expr) -> pl.Expr:
-    """``a, b, c`` from a list, with `` and N more`` past :data:`MAX_LISTED`."""
-    more = total - items.list.len()
-    return items.list.join(", ") + pl.when(more > 0).then(
-        pl.format(" and {} more", more)).otherwise(pl.lit(""))
+def _listed(items: str, total: str) -> str:
+    """SQL for ``a, b, c`` from the list ``items`` of at most :data:`MAX_LISTED` of ``total``
+    things, with `` and N more`` for the rest."""
+    return (f"(array_to_string({items}, ', ') || CASE WHEN {total} > len({items}) "
+            f"THEN ' and ' || ({total} - len({items})) || ' more' ELSE '' END)")
 
 
 def check_possible_duplicates(con: duckdb.DuckDBPyConnection, name: str,
@@ -132,23 +132,25 @@ def check_possible_duplicates(con: duckdb.DuckDBPyConnection, name: str,
     reported by each); one finding per group, at its latest record, naming the others. A run
     in which a source appears twice is a series of events, not one, and is not reported."""
     place = "from_country" if name == "repatriations" else "country"
-    # Candidates first (a record with another of its key within the window), in one window
-    # partitioned by a hash of the key; the groups are then formed among the candidates only.
+    # Candidates first, from a narrow sort: records with another of their key (hashed into
+    # one number) within the window before or after them. Groups are then formed, by the key
+    # itself, among the candidates only, which in most returns are few.
+    present = (f'"{place}" IS NOT NULL AND nationality IS NOT NULL AND persons IS NOT NULL '
+               "AND event_date IS NOT NULL AND record_id IS NOT NULL")
     sql = f"""
-        WITH r AS (
+        WITH keyed AS (
+            SELECT rowid AS rid, hash("{place}", nationality, persons) AS k, event_date
+            FROM "{name}" WHERE {present}
+        ), gaps AS (
+            SELECT rid, event_date - lag(event_date) OVER w AS before,
+                   lead(event_date) OVER w - event_date AS after
+            FROM keyed WINDOW w AS (PARTITION BY k ORDER BY event_date)
+        ), candidates AS (
             SELECT record_id, event_date, "{place}" AS place, nationality, persons, source_id,
                    __file, __row, __line
             FROM "{name}"
-            WHERE "{place}" IS NOT NULL AND nationality IS NOT NULL AND persons IS NOT NULL
-              AND event_date IS NOT NULL AND record_id IS NOT NULL
-        ), gaps AS (
-            SELECT *, event_date - lag(event_date) OVER w AS before,
-                   lead(event_date) OVER w - event_date AS after
-            FROM r WINDOW w AS (PARTITION BY hash(place, nationality, persons)
-                                ORDER BY event_date)
-        ), candidates AS (
-            SELECT * EXCLUDE (before, after) FROM gaps
-            WHERE before <= {DUPLICATE_WINDOW_DAYS} OR after <= {DUPLICATE_WINDOW_DAYS}
+            WHERE rowid IN (SELECT rid FROM gaps WHERE before <= {DUPLICATE_WINDOW_DAYS}
+                                                     OR after <= {DUPLICATE_WINDOW_DAYS})
         ), marked AS (
             SELECT *, CASE WHEN event_date - lag(event_date) OVER w <= {DUPLICATE_WINDOW_DAYS}
                            THEN 0 ELSE 1 END AS starts
@@ -159,26 +161,27 @@ def check_possible_duplicates(con: duckdb.DuckDBPyConnection, name: str,
                                         ORDER BY event_date, __file, __row
                                         ROWS UNBOUNDED PRECEDING) AS grp
             FROM marked
+        ), groups AS (
+            SELECT arg_max(record_id, (event_date, __file, __row)) AS value,
+                   max(event_date) AS event_date, place, nationality, persons,
+                   arg_max(__file, (event_date, __file, __row)) AS file,
+                   arg_max(__row, (event_date, __file, __row)) AS "row",
+                   arg_max(__line, (event_date, __file, __row)) AS line,
+                   count(*) - 1 AS others,
+                   list(record_id || ' (' || event_date || ', ' || __file || ' row ' || __row
+                        || ')' ORDER BY event_date, __file, __row)[1:-2][1:{MAX_LISTED}] AS listed
+            FROM grouped GROUP BY place, nationality, persons, grp
+            HAVING count(*) > 1 AND count(DISTINCT source_id) = count(*)
         )
-        SELECT arg_max(record_id, (event_date, __file, __row)) AS record_id,
-               max(event_date) AS event_date, place, nationality, persons,
-               arg_max(__file, (event_date, __file, __row)) AS file,
-               arg_max(__row, (event_date, __file, __row)) AS "row",
-               arg_max(__line, (event_date, __file, __row)) AS line,
-               count(*) - 1 AS others,
-               list(record_id || ' (' || event_date || ', ' || __file || ' row ' || __row || ')'
-                    ORDER BY event_date, __file, __row)[1:-2][1:{MAX_LISTED}] AS listed
-        FROM grouped GROUP BY place, nationality, persons, grp
-        HAVING count(*) > 1 AND count(DISTINCT source_id) = count(*)"""
+        SELECT 'possible_duplicate' AS rule, '{name}' AS dataset, file, "row",
+               'record_id' AS "column", value,
+               value || ' (' || event_date || ', ' || place || ', ' || nationality || ', '
+               || persons || ' persons) may be the same event as ' || {_listed("listed",
+                                                                               "others")}
+               AS message, line
+        FROM groups"""
     for frame in _batches(con, sql):
-        message = pl.format("{} ({}, {}, {}, {} persons) may be the same event as {}",
-                            pl.col("record_id"), pl.col("event_date"), pl.col("place"),
-                            pl.col("nationality"), pl.col("persons"),
-                            _listed(pl.col("listed"), pl.col("others")))
-        report.add_frame(findings_frame(frame.select(
-            pl.lit("possible_duplicate").alias("rule"), pl.lit(name).alias("dataset"), "file",
-            "row", pl.lit("record_id").alias("column"), pl.col("record_id").alias("value"),
-            message.alias("message"), "line")))
+        report.add_frame(frame)
 
 
 def check_stock(con: duckdb.DuckDBPyConnection, report: Report) -> None:
@@ -188,18 +191,20 @@ def check_stock(con: duckdb.DuckDBPyConnection, report: Report) -> None:
     if not con.execute("SELECT count(*) FROM (SELECT 1 FROM repatriations WHERE persons >= 1 "
                        "LIMIT 1)").fetchall()[0][0]:
         return
-    sql = f"SELECT * FROM ({FINDINGS_SQL})"
+    sql = f"""
+        WITH negative AS (
+            SELECT *, string_split(record_ids, ';') AS ids FROM ({FINDINGS_SQL})
+        )
+        SELECT 'negative_stock' AS rule, 'repatriations' AS dataset, __file AS file,
+               __row AS "row", 'persons' AS "column", CAST(held AS VARCHAR) AS value,
+               'held in ' || country || ' of nationality ' || nationality || ' on ' || date
+               || ' would be ' || held || ' (' || detained_to_date || ' detained minus '
+               || repatriated_to_date || ' repatriated); rows involved: '
+               || {_listed(f"ids[1:{3 * MAX_LISTED}]", "len(ids)")} AS message,
+               __line AS line
+        FROM negative"""
     for frame in _batches(con, sql):
-        ids = pl.col("record_ids").str.split(";")
-        message = pl.format(
-            "held in {} of nationality {} on {} would be {} ({} detained minus {} repatriated); "
-            "rows involved: {}", "country", "nationality", "date", "held", "detained_to_date",
-            "repatriated_to_date", _listed(ids.list.head(3 * MAX_LISTED), ids.list.len()))
-        report.add_frame(findings_frame(frame.select(
-            pl.lit("negative_stock").alias("rule"), pl.lit("repatriations").alias("dataset"),
-            pl.col("__file").alias("file"), pl.col("__row").alias("row"),
-            pl.lit("persons").alias("column"), pl.col("held").cast(pl.String).alias("value"),
-            message.alias("message"), pl.col("__line").alias("line"))))
+        report.add_frame(frame)
 
 
 def check_across(con: duckdb.DuckDBPyConnection, contracts: dict[str, Contract],

@@ -67,6 +67,9 @@ class Staging:
         self.contracts = contracts
         self.con = duck.connect(str(self.path) if self.path else ":memory:")
         self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        # Rows are read back in the order of their keys or origin, never by position: loading
+        # them in any order lets DuckDB write on every core.
+        self.con.execute("SET preserve_insertion_order = false")
         if spill is not None:
             self.con.execute(f"SET temp_directory = {sql_string(spill.as_posix())}")
         for name in ALL_DATASETS:
