@@ -18,9 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.utils.exceptions import IllegalCharacterError
 
-from toolkit.checks import EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, RULES
+from toolkit.checks import EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, RULES, validate
 from toolkit.ingest import UnreadableFile, WholeFile, read_file
-from toolkit.checks import validate
 
 FAST = settings(max_examples=200, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,

@@ -21,9 +21,8 @@ from conftest import AS_OF, FIXTURES, base_rows, to_csv
 from openpyxl.worksheet.formula import ArrayFormula
 from typer.testing import CliRunner
 
+from toolkit.checks import EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, validate
 from toolkit.cli import app
-from toolkit.checks import EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE
-from toolkit.checks import validate
 
 CORPUS = FIXTURES / "hostile"
 U = EXIT_UNUSABLE
@@ -533,8 +532,8 @@ def test_odd_but_valid_input_is_accepted(name, make_raw):
     assert found(result) == []
     assert result.report.exit_code == EXIT_OK
     reference = validate(make_raw("reference"), AS_OF).tables[dataset]
-    free_text = ["__file", "__row", "__line", "notes"] + (["detention_ids"] if dataset == "repatriations"
-                                                 else [])
+    free_text = ["__file", "__row", "__line", "notes"] + (
+        ["detention_ids"] if dataset == "repatriations" else [])
     assert result.tables[dataset].drop(free_text).equals(reference.drop(free_text))
 
 

@@ -11,8 +11,8 @@ import polars as pl
 import pytest
 
 from toolkit import synth
-from toolkit.synth import SyntheticDataError, write_synthetic
 from toolkit.checks import validate
+from toolkit.synth import SyntheticDataError, write_synthetic
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "data" / "raw"

@@ -9,8 +9,8 @@ import pytest
 from conftest import AS_OF, base_rows
 from typer.testing import CliRunner
 
-from toolkit.cli import app
 from toolkit.checks import validate
+from toolkit.cli import app
 
 ROWS = 5_000
 BAD_INDEX = 3_140  # 0-based record: file row 3,142 (the header is row 1)

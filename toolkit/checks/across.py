@@ -17,7 +17,8 @@ import polars as pl
 from toolkit.checks.report import Report, findings_frame
 from toolkit.contracts import EVENT_DATASETS, Contract
 from toolkit.textsafety import shorten
-from toolkit.warehouse import FINDINGS_SQL, duck
+from toolkit.warehouse import FINDINGS_SQL
+from toolkit.warehouse import cursor as duck_cursor
 
 #: Records of the same place, nationality and persons this many days apart or less, from
 #: different sources, may be one event.
@@ -29,7 +30,7 @@ _BATCH = 100_000
 
 def _batches(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None
              ) -> Iterator[pl.DataFrame]:
-    cursor = duck.cursor(con)
+    cursor = duck_cursor(con)
     reader = cursor.sql(sql, params=params or None).to_arrow_reader(_BATCH)
     for batch in reader:
         yield pl.from_arrow(batch)
@@ -43,7 +44,8 @@ def check_unique(con: duckdb.DuckDBPyConnection, contract: Contract, report: Rep
         WITH d AS (SELECT "{key}" AS key, __file, __row, __line FROM "{contract.name}"
                    WHERE "{key}" IS NOT NULL),
         dup AS (SELECT key, count(*) AS n FROM d GROUP BY key HAVING count(*) > 1)
-        SELECT key, n, list({{'file': __file, 'row': __row, 'line': __line}} ORDER BY __file, __row) AS places
+        SELECT key, n, list({{'file': __file, 'row': __row, 'line': __line}}
+                            ORDER BY __file, __row) AS places
         FROM d JOIN dup USING (key) GROUP BY key, n ORDER BY key"""
     for frame in _batches(con, sql):
         records = []

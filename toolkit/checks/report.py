@@ -14,9 +14,9 @@ import json
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from typing import IO
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import duckdb
 import polars as pl
@@ -31,7 +31,8 @@ from toolkit.checks.rules import (
     WARNING,
 )
 from toolkit.textsafety import neutralise_expr, printable, printable_expr
-from toolkit.warehouse import duck
+from toolkit.warehouse import cursor as duck_cursor
+from toolkit.warehouse import memory
 
 #: The columns of a finding, in the order reports write them.
 FIELDS = ("severity", "rule", "dataset", "file", "row", "column", "value", "message")
@@ -90,7 +91,7 @@ class Report:
 
     def __init__(self, memory_limit: str = "512MB"):
         self._folder = tempfile.TemporaryDirectory(prefix="toolkit-findings-")
-        self.con = duck.connect()
+        self.con = memory()
         self.con.execute(f"SET temp_directory = '{Path(self._folder.name).as_posix()}'")
         self.con.execute(f"SET memory_limit = '{memory_limit}'")
         columns = ", ".join(f'"{f}" {t}' for f, t in _TYPES.items())
@@ -146,7 +147,7 @@ class Report:
         """The distinct findings in report order, as frames of :data:`FIELDS`, with the
         characters a terminal would act on written as escapes."""
         self.flush()
-        cursor = duck.cursor(self.con)
+        cursor = duck_cursor(self.con)
         columns = ", ".join(f'"{f}"' for f in FIELDS)
         query = (f"SELECT DISTINCT {columns} FROM findings ORDER BY {ORDER}"
                  + (f" LIMIT {int(limit)}" if limit else ""))
@@ -242,7 +243,7 @@ class Report:
         self.flush()
         columns = ", ".join(f'"{f}" {t}' for f, t in _TYPES.items())
         con.execute(f'CREATE TABLE "{table}" ({columns})')
-        cursor = duck.cursor(self.con)
+        cursor = duck_cursor(self.con)
         reader = cursor.sql(
             f"SELECT DISTINCT * FROM findings ORDER BY {ORDER}").to_arrow_reader(100_000)
         con.register("incoming_findings", reader)

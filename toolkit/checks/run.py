@@ -1,9 +1,9 @@
-"""The validation stage: :func:`validate` reads each file in batches (:mod:`toolkit.ingest`), matches its header to the
-contract, runs the Pandera schema on each batch's text at depth ``SCHEMA_AND_DATA`` and loads
-the batch, typed, into a staging warehouse; then runs the rules across rows as SQL over the
-loaded tables. With ``out_dir`` and valid data, the staging warehouse becomes
-``<out_dir>/warehouse.duckdb``. The same path serves every format and size: memory holds one
-batch at a time, and the findings live in a DuckDB table (:class:`Report`).
+"""The validation stage: :func:`validate` reads each file in batches (:mod:`toolkit.ingest`),
+matches its header to the contract, runs the Pandera schema on each batch's text at depth
+``SCHEMA_AND_DATA`` and loads the batch, typed, into a staging warehouse; then it runs the
+rules across rows as SQL over the loaded tables. With ``out_dir`` and valid data, the staging
+warehouse becomes ``<out_dir>/warehouse.duckdb``. The same path serves every format and size:
+memory holds two batches at most, and the findings live in a DuckDB table (:class:`Report`).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 import weakref
-from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,7 +37,8 @@ from toolkit.ingest import (
     open_return,
     unsupported_message,
 )
-from toolkit.warehouse import Staging, connect, duck, file_sha256, staging_path
+from toolkit.warehouse import Staging, connect, file_sha256, staging_path
+from toolkit.warehouse import cursor as duck_cursor
 
 
 @dataclass
@@ -58,7 +59,7 @@ class Validation:
         query = (f'SELECT __file, __row, * EXCLUDE (__file, __row) FROM "{name}" '
                  "ORDER BY __file, __row")
         if self.staging is not None:
-            cursor = duck.cursor(self.staging.con)
+            cursor = duck_cursor(self.staging.con)
             try:
                 return cursor.sql(query).pl()
             finally:

@@ -3,8 +3,8 @@
 Every DuckDB connection the toolkit opens comes from :mod:`toolkit.warehouse.duck`.
 """
 
-from toolkit.warehouse import duck
 from toolkit.warehouse.duck import connect as memory
+from toolkit.warehouse.duck import cursor
 from toolkit.warehouse.queries import first_event_date, last_event_date
 from toolkit.warehouse.store import (
     WAREHOUSE,
@@ -17,6 +17,6 @@ from toolkit.warehouse.store import (
 )
 from toolkit.warehouse.views import FINDINGS_SQL, STOCK_SQL
 
-__all__ = ["FINDINGS_SQL", "STOCK_SQL", "WAREHOUSE", "Staging", "connect", "duck",
+__all__ = ["FINDINGS_SQL", "STOCK_SQL", "WAREHOUSE", "Staging", "connect", "cursor",
            "file_sha256", "first_event_date", "last_event_date", "memory", "sql_string",
            "staging_path", "table_ddl"]

@@ -21,7 +21,7 @@ import polars as pl
 
 from toolkit import __version__
 from toolkit.contracts import ALL_DATASETS, Contract
-from toolkit.warehouse import duck
+from toolkit.warehouse.duck import connect as open_duckdb
 from toolkit.warehouse.views import FINDINGS_SQL, STOCK_SQL
 
 WAREHOUSE = "warehouse.duckdb"
@@ -65,7 +65,7 @@ class Staging:
         """``path`` None: in memory (a validation that does not load), spilling to ``spill``."""
         self.path = Path(path) if path is not None else None
         self.contracts = contracts
-        self.con = duck.connect(str(self.path) if self.path else ":memory:")
+        self.con = open_duckdb(str(self.path) if self.path else ":memory:")
         self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         # Rows are read back in the order of their keys or origin, never by position: loading
         # them in any order lets DuckDB write on every core.
@@ -131,4 +131,4 @@ def connect(out_dir: Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
     path = Path(out_dir) / WAREHOUSE
     if not path.is_file():
         raise FileNotFoundError(f"no warehouse at {path}: run `toolkit load` first")
-    return duck.connect(str(path), read_only=read_only)
+    return open_duckdb(str(path), read_only=read_only)
