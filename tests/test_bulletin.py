@@ -8,9 +8,12 @@ independent count of the raw CSVs (tests/fixtures/bulletin/independent.py).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -23,15 +26,11 @@ import polars as pl
 import pytest
 from conftest import headless_chromium
 
-from toolkit.bulletin import (
-    BulletinError,
-    build_bulletin,
-    load_config,
-    render_bulletin,
-)
+from toolkit.bulletin import BulletinError, build_bulletin, render_bulletin
+from toolkit.checks import validate
+from toolkit.config import ConfigError, load_config
 from toolkit.periods import parse_period
-from toolkit.validate import validate
-from toolkit.warehouse import connect, write_warehouse
+from toolkit.warehouse import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 RAW = ROOT / "data" / "raw"
@@ -43,32 +42,32 @@ import independent  # noqa: E402
 INJECTION = ('gives <script>alert("owned")</script> <img src=x onerror=alert(1)> **bold** '
              '[link](https://evil.example/) {{< meta bulletin.title >}} #set page(fill: red) '
              '$x^2$ | cell')
+LOCATION = "KK Park <b>Myawaddy</b> *x*"
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils")
 
 
 def _load(raw: Path, out: Path) -> Path:
-    write_warehouse(validate(raw, AS_OF, None, lambda _: None), raw, out)
+    assert validate(raw, AS_OF, out_dir=out).warehouse is not None  # the data is valid
     return out
 
 
-def _injected_raw(tmp: Path) -> Path:
-    """The shipped data with markup and script in a note and a location of 2025-Q4."""
-    raw = tmp / "raw"
-    shutil.copytree(RAW, raw)
-    path = next((raw / "detentions").glob("*.csv"))
-    path.chmod(0o644)
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        fields, rows = reader.fieldnames, list(reader)
-    for row in rows:
-        if row["record_id"] == "DET-2025-0014":
-            row["notes"] = INJECTION
-            row["location"] = "KK Park <b>Myawaddy</b> *x*"
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    return raw
+def _injected(warehouse: Path, out: Path) -> Path:
+    """A copy of the warehouse with markup and script in a note and a location of 2025-Q4.
+
+    Validation refuses such text in a raw file (rule unsafe_text), so it is written into the
+    warehouse here: the bulletin escapes whatever text the warehouse holds.
+    """
+    shutil.copytree(warehouse, out)
+    con = connect(out, read_only=False)
+    try:
+        con.execute("UPDATE detentions SET notes = ?, location = ? WHERE record_id = ?",
+                    [INJECTION, LOCATION, "DET-2025-0014"])
+        changed = con.execute("SELECT count(*) FROM detentions WHERE notes = ?",
+                              [INJECTION]).fetchall()
+    finally:
+        con.close()
+    assert changed == [(1,)]
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -84,9 +83,9 @@ def bulletin(warehouse, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def injected(tmp_path_factory) -> Path:
+def injected(warehouse, tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("injected")
-    wh = _load(_injected_raw(tmp), tmp / "wh")
+    wh = _injected(warehouse, tmp / "wh")
     out = tmp / "out"
     build_bulletin(out, parse_period("2025-Q4"), AS_OF, warehouse_dir=wh)
     return out
@@ -219,7 +218,7 @@ def test_every_pdf_font_is_embedded_and_hangul_comes_through(bulletin):
     assert all(line.split()[-5] == "yes" for line in fonts), fonts  # the 'emb' column
     assert any("CJK" in line for line in fonts)
     text = _pdf_text(bulletin / "bulletin.pdf", layout=False)
-    assert load_config().organisation_ko in " ".join(text.split())
+    assert load_config().publisher.name_ko in " ".join(text.split())
     assert "구금" in text and "송환" in text
 
 
@@ -258,7 +257,7 @@ def test_markup_in_raw_notes_changes_nothing_in_the_page_but_the_text(bulletin, 
     assert dirty.tags == clean.tags  # same elements, attributes, classes and links
     text = " ".join(" ".join(dirty.text).split())
     assert INJECTION in text
-    assert "KK Park <b>Myawaddy</b> *x*" in text
+    assert LOCATION in text
     html = (injected / "bulletin.html").read_text(encoding="utf-8")
     assert "<script>alert" not in html and "&lt;script&gt;alert" in html
     assert not [t for t in dirty.tags if len(t) > 1 and "onerror" in t[1]]
@@ -277,31 +276,44 @@ def test_markup_in_raw_notes_reaches_the_pdf_as_text(injected):
 
 @pytest.fixture(scope="module")
 def figures(warehouse):
-    from toolkit.figures import compute_figures
+    from toolkit.bulletin.figures import compute_figures
 
     con = connect(warehouse)
     try:
         return compute_figures(con, parse_period("2025-Q4"), as_of=AS_OF,
-                               scope=load_config().scope)
+                               scope=load_config().bulletin.scope)
     finally:
         con.close()
 
 
 @pytest.fixture(scope="module")
 def charts_here(figures):
-    """The charts made in this process, SVGs drawn (the reference for the worker's)."""
-    from toolkit.charts import make_charts
+    """The charts made in this process, SVGs drawn (the reference for the chart process's)."""
+    from toolkit.bulletin.chartproc import charts_with_svg
 
-    return make_charts(figures)
+    return charts_with_svg(figures)
+
+
+def _gone(pid: int) -> bool:
+    """Whether process ``pid`` has ended (within five seconds)."""
+    stat = Path(f"/proc/{pid}/stat")
+    for _ in range(100):
+        try:
+            if stat.read_text().rsplit(")", 1)[1].split()[0] == "Z":  # ended, not yet reaped
+                return True
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def test_every_chart_spec_is_valid_vega_lite(figures):
     from altair.vegalite.v6.schema.core import Root
     from jsonschema import ValidationError
 
-    from toolkit.charts import make_charts
+    from toolkit.bulletin.charts import make_charts
 
-    charts = make_charts(figures, render_svg=False)
+    charts = make_charts(figures)
     assert [c.id for c in charts] == ["quarterly-trend", "detentions-by-country",
                                       "repatriations-by-mode", "held-by-quarter"]
     for chart in charts:
@@ -311,33 +323,50 @@ def test_every_chart_spec_is_valid_vega_lite(figures):
         Root.validate(broken)
 
 
-def test_the_chart_worker_makes_the_charts_this_process_makes(figures, charts_here,
-                                                              monkeypatch):
-    from toolkit import charts
+def test_the_chart_process_draws_the_charts_this_process_draws(figures, charts_here,
+                                                               monkeypatch):
+    from toolkit.bulletin import chartproc
 
-    charts.warm_up()
-    worker = charts._worker
-    assert worker is not None and worker.proc.poll() is None
+    process = chartproc.start()
+    assert process is not None and chartproc.start() is process  # one process, started once
+    pid = process.pid
+    assert pid != os.getpid()
 
     def not_here(spec):
-        raise AssertionError("drawn in this process, not by the worker")
+        raise AssertionError("drawn in this process, not by the chart process")
 
-    monkeypatch.setattr(charts, "to_svg", not_here)
-    made = charts.make_charts(figures)
-    assert charts._worker is None and worker.proc.returncode == 0  # used once, then gone
+    monkeypatch.setattr(chartproc, "to_svg", not_here)
+    made = chartproc.draw_charts(figures)
     assert [c.svg.startswith("<svg") for c in made] == [True] * 4
     assert made == charts_here  # specs, SVGs, rows, text: all equal
+    assert _gone(pid)  # used once, then gone
+    with pytest.raises(AssertionError, match="drawn in this process"):
+        chartproc.draw_charts(figures)
 
 
-def test_a_dead_chart_worker_leaves_the_charts_to_this_process(figures, charts_here):
-    from toolkit import charts
+def test_the_chart_process_ends_when_the_process_that_started_it_is_killed():
+    code = ("from toolkit.bulletin import chartproc\n"
+            "print(chartproc.start().pid, flush=True)\n"
+            "import time; time.sleep(120)\n")
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                              cwd=ROOT)
+    try:
+        worker = int(parent.stdout.readline())
+        assert Path(f"/proc/{worker}").is_dir()  # ready, waiting for figures
+    finally:
+        parent.kill()
+        parent.wait()
+        parent.stdout.close()
+    assert _gone(worker)
 
-    charts.warm_up()
-    worker = charts._worker
-    worker.proc.kill()
-    worker.proc.wait()
-    assert charts.make_charts(figures) == charts_here
-    assert charts._worker is None
+
+def test_a_dead_chart_process_leaves_the_charts_to_this_process(figures, charts_here):
+    from toolkit.bulletin import chartproc
+
+    process = chartproc.start()
+    os.kill(process.pid, signal.SIGKILL)
+    assert process.draw(figures) is None
+    assert chartproc.draw_charts(figures) == charts_here
 
 
 # --------------------------------------------------------------------------- publishing extra
@@ -352,12 +381,17 @@ def test_render_bulletin_as_a_publish_extra_reports_revisions(warehouse, tmp_pat
     release = tmp_path / "release"
     (release / "data").mkdir(parents=True)
     (release / "data" / "quarterly_summary.csv").write_text("period\n2025-Q4\n")
+    config = load_config()
+    statistician = "Head of online-scam statistics (as configured for this release)"
+    config = dataclasses.replace(
+        config, publisher=dataclasses.replace(config.publisher, statistician=statistician))
     con = connect(warehouse)
     try:
         ctx = SimpleNamespace(out_dir=tmp_path, dir=release, release_id="2026-11-28",
                               as_of=AS_OF, period=parse_period("2025-Q4"),
                               previous=SimpleNamespace(release_id="2026-08-28"), con=con,
-                              tables={"revisions": revisions}, next_release=dt.date(2027, 2, 26))
+                              tables={"revisions": revisions}, next_release=dt.date(2027, 2, 26),
+                              config=config)
         written = render_bulletin(ctx)
     finally:
         con.close()
@@ -368,14 +402,21 @@ def test_render_bulletin_as_a_publish_extra_reports_revisions(warehouse, tmp_pat
     assert "Next release: 26 February 2027" in text and "Release: 2026-11-28" in text
     assert "October to December 2025 [p]" in text  # the release's period is provisional
     assert 'href="data/quarterly_summary.csv"' in (release / "bulletin.html").read_text()
+    assert f"Responsible statistician: {statistician}" in text  # the release's configuration
 
 
-def test_a_scope_rule_with_an_unknown_status_is_refused(tmp_path):
-    bad = tmp_path / "bulletin.yaml"
-    text = (ROOT / "config" / "bulletin.yaml").read_text(encoding="utf-8")
-    bad.write_text(text.replace("under_investigation]", "likely]"), encoding="utf-8")
-    with pytest.raises(BulletinError, match="unknown value"):
-        load_config(bad)
+def test_a_scope_rule_with_an_unknown_status_is_refused(tmp_path, monkeypatch):
+    folder = tmp_path / "config"
+    shutil.copytree(ROOT / "config", folder)
+    text = (folder / "bulletin.yaml").read_text(encoding="utf-8")
+    assert "under_investigation]" in text
+    (folder / "bulletin.yaml").write_text(text.replace("under_investigation]", "likely]"),
+                                          encoding="utf-8")
+    with pytest.raises(ConfigError, match="unknown value"):
+        load_config(folder)
+    monkeypatch.setenv("TOOLKIT_CONFIG", str(folder))
+    with pytest.raises(BulletinError, match="unknown value"):  # before the warehouse is read
+        build_bulletin(tmp_path / "out", warehouse_dir=tmp_path / "no-warehouse")
 
 
 # --------------------------------------------------------------------------- browser

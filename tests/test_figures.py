@@ -1,4 +1,5 @@
-"""The bulletin's numbers (toolkit/figures.py) against an independent count of the raw CSVs."""
+"""The bulletin's numbers (toolkit/bulletin/figures.py) against an independent count of the raw
+CSVs."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.figures import Change, compute_figures, place_name
+from toolkit.bulletin.figures import Change, compute_figures
+from toolkit.bulletin.names import place_name
+from toolkit.checks import validate
 from toolkit.periods import parse_period
-from toolkit.validate import validate
-from toolkit.warehouse import connect, write_warehouse
+from toolkit.warehouse import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 RAW = ROOT / "data" / "raw"
@@ -23,7 +25,7 @@ import independent  # noqa: E402
 @pytest.fixture(scope="module")
 def con(tmp_path_factory):
     out = tmp_path_factory.mktemp("warehouse")
-    write_warehouse(validate(RAW, AS_OF, None, lambda _: None), RAW, out)
+    assert validate(RAW, AS_OF, out_dir=out).warehouse is not None  # the shipped data is valid
     connection = connect(out)
     yield connection
     connection.close()

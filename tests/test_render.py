@@ -1,7 +1,10 @@
-"""Tests of toolkit.render: real HTML and PDF renders of a tiny bulletin, read back."""
+"""The bulletin's render (toolkit/bulletin: shortcodes, markdown, html, pdf, vega): real HTML
+and PDF renders of a tiny bulletin, read back."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import shutil
@@ -14,7 +17,13 @@ from pathlib import Path
 import pytest
 from conftest import headless_chromium
 
-from toolkit import render as R
+from toolkit.bulletin import vega
+from toolkit.bulletin.errors import RenderError, RenderWarning
+from toolkit.bulletin.html import render_html
+from toolkit.bulletin.markdown import chart_block, escape_md
+from toolkit.bulletin.pandoc import ASSETS, pandoc_path
+from toolkit.bulletin.pdf import hangul_font_paths, render_pdf
+from toolkit.bulletin.shortcodes import expand_shortcodes, load_metadata
 
 FIXTURES = Path(__file__).parent / "fixtures" / "render"
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -69,7 +78,7 @@ def _build_doc(root: Path) -> tuple[Path, Path, dict]:
     build.mkdir(exist_ok=True)
     spec = _chart_spec()
     (build / "detentions.svg").write_text(vlc.vegalite_to_svg(spec), encoding="utf-8")
-    block = R.chart_block(
+    block = chart_block(
         "chart-detentions",
         spec,
         "_build/detentions.svg",
@@ -77,7 +86,7 @@ def _build_doc(root: Path) -> tuple[Path, Path, dict]:
         CHART_CAPTION,
     )
     (build / "chart.md").write_text(block, encoding="utf-8")
-    meta = R.load_metadata(root / "metadata.yaml")
+    meta = load_metadata(root / "metadata.yaml")
     return root / "bulletin.qmd", build, meta
 
 
@@ -136,10 +145,10 @@ def rendered(tmp_path_factory):
     out = root / "out"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        html1 = R.render_html(qmd, meta, out / "a" / "bulletin.html", resource_dir=build)
-        pdf1 = R.render_pdf(qmd, meta, out / "a" / "bulletin.pdf", resource_dir=build)
-        html2 = R.render_html(qmd, meta, out / "b" / "bulletin.html", resource_dir=build)
-        pdf2 = R.render_pdf(qmd, meta, out / "b" / "bulletin.pdf", resource_dir=build)
+        html1 = render_html(qmd, meta, out / "a" / "bulletin.html", resource_dir=build)
+        pdf1 = render_pdf(qmd, meta, out / "a" / "bulletin.pdf", resource_dir=build)
+        html2 = render_html(qmd, meta, out / "b" / "bulletin.html", resource_dir=build)
+        pdf2 = render_pdf(qmd, meta, out / "b" / "bulletin.pdf", resource_dir=build)
     return {
         "root": root,
         "qmd": qmd,
@@ -149,7 +158,7 @@ def rendered(tmp_path_factory):
         "pdf": pdf1,
         "html2": html2,
         "pdf2": pdf2,
-        "warnings": [w for w in caught if issubclass(w.category, R.RenderWarning)],
+        "warnings": [w for w in caught if issubclass(w.category, RenderWarning)],
     }
 
 
@@ -168,9 +177,9 @@ def pdf_text(rendered) -> str:
 
 @pytest.mark.parametrize("value", [*HOSTILE.values(), KOREAN, "a & b &amp; c", "@ref ~x~ ^y^"])
 def test_escape_md_round_trips_through_pandoc_as_literal_text(value):
-    md = f"Value: {R.escape_md(value)} end."
+    md = f"Value: {escape_md(value)} end."
     out = subprocess.run(
-        [R._pandoc_path(), "-f", "markdown", "-t", "html5"],
+        [pandoc_path(), "-f", "markdown", "-t", "html5"],
         input=md.encode(),
         capture_output=True,
         check=True,
@@ -181,7 +190,7 @@ def test_escape_md_round_trips_through_pandoc_as_literal_text(value):
 
 
 def test_escape_md_folds_lines_so_data_cannot_open_blocks():
-    escaped = R.escape_md("a\n\n# heading\n    code\r\n| x |")
+    escaped = escape_md("a\n\n# heading\n    code\r\n| x |")
     assert "\n" not in escaped
     assert escaped == r"a \# heading code \| x \|"
 
@@ -191,7 +200,7 @@ def test_escape_md_folds_lines_so_data_cannot_open_blocks():
 
 def test_chart_block_has_one_raw_block_per_format_with_escaped_text():
     spec = _chart_spec()
-    md = R.chart_block("c1", spec, "charts/c1.svg", 'Alt "text" <i>', "Cap {{< meta k >}} `x`")
+    md = chart_block("c1", spec, "charts/c1.svg", 'Alt "text" <i>', "Cap {{< meta k >}} `x`")
     assert md.count("{=html}") == 1 and md.count("{=typst}") == 1
     html_part = md.split("{=html}\n", 1)[1].split("\n```", 1)[0]
     typst_part = md.split("{=typst}\n", 1)[1].split("\n```", 1)[0]
@@ -212,18 +221,18 @@ def test_chart_block_has_one_raw_block_per_format_with_escaped_text():
 
 def test_chart_block_accepts_svg_text_and_rejects_bad_input():
     svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'
-    md = R.chart_block("c2", {"mark": "bar"}, svg, "alt", "cap")
+    md = chart_block("c2", {"mark": "bar"}, svg, "alt", "cap")
     assert 'src="data:image/svg+xml;base64,' in md and "image(bytes(" in md
-    with pytest.raises(R.RenderError):
-        R.chart_block("1bad id", {}, "x.svg", "alt", "cap")
-    with pytest.raises(R.RenderError):
-        R.chart_block("c3", {}, "../x.svg", "alt", "cap")
-    with pytest.raises(R.RenderError):
-        R.chart_block("c3", {}, "/abs/x.svg", "alt", "cap")
-    with pytest.raises(R.RenderError):
-        R.chart_block("c3", {"v": float("nan")}, "x.svg", "alt", "cap")
-    with pytest.raises(R.RenderError):
-        R.chart_block("c3", {}, "x.svg", "  ", "cap")
+    with pytest.raises(RenderError):
+        chart_block("1bad id", {}, "x.svg", "alt", "cap")
+    with pytest.raises(RenderError):
+        chart_block("c3", {}, "../x.svg", "alt", "cap")
+    with pytest.raises(RenderError):
+        chart_block("c3", {}, "/abs/x.svg", "alt", "cap")
+    with pytest.raises(RenderError):
+        chart_block("c3", {"v": float("nan")}, "x.svg", "alt", "cap")
+    with pytest.raises(RenderError):
+        chart_block("c3", {}, "x.svg", "  ", "cap")
 
 
 # --------------------------------------------------------------------------- shortcodes
@@ -242,22 +251,22 @@ def test_meta_expansion_dotted_keys_escaping_and_no_re_expansion(tmp_path):
         front='title: "Bulletin {{< meta a.b.c >}}"\n',
     )
     meta = {"a": {"b": {"c": 42}}, "list": ["x", "y*"], "evil": "{{< meta a.b.c >}}"}
-    md = R.expand_shortcodes(qmd, meta)
+    md = expand_shortcodes(qmd, meta)
     assert "A 42 B y\\* C \\{\\{\\< meta a\\.b\\.c \\>\\}\\} D \\{\\{\\< meta a \\>\\}\\}" in md
     assert "title: Bulletin 42" in md
 
 
 def test_unknown_meta_key_raises_with_location(tmp_path):
     qmd = _doc(tmp_path, "line one\n\nvalue {{< meta totals.missing >}}")
-    with pytest.raises(R.RenderError, match=r"doc\.qmd:7: unknown metadata key 'totals\.missing'"):
-        R.expand_shortcodes(qmd, {"totals": {"detained": 1}})
+    with pytest.raises(RenderError, match=r"doc\.qmd:7: unknown metadata key 'totals\.missing'"):
+        expand_shortcodes(qmd, {"totals": {"detained": 1}})
 
 
 @pytest.mark.parametrize("value", [None, [1, 2], {"k": 1}])
 def test_non_scalar_meta_value_raises(tmp_path, value):
     qmd = _doc(tmp_path, "v {{< meta k >}}")
-    with pytest.raises(R.RenderError, match="metadata key 'k'"):
-        R.expand_shortcodes(qmd, {"k": value})
+    with pytest.raises(RenderError, match="metadata key 'k'"):
+        expand_shortcodes(qmd, {"k": value})
 
 
 def test_includes_nest_relative_to_document_and_skip_code_fences(tmp_path):
@@ -267,7 +276,7 @@ def test_includes_nest_relative_to_document_and_skip_code_fences(tmp_path):
     )
     (tmp_path / "frag" / "b.md").write_text("from b\n", encoding="utf-8")
     qmd = _doc(tmp_path, "{{< include frag/a.md >}}\n\n```\n{{< include nowhere.md >}}\n```")
-    md = R.expand_shortcodes(qmd, {"n": 7}, resource_dir=tmp_path / "frag")
+    md = expand_shortcodes(qmd, {"n": 7}, resource_dir=tmp_path / "frag")
     assert "from a 7" in md and "from b" in md
     assert "{{< include nowhere.md >}}" in md  # code blocks are left verbatim
 
@@ -280,8 +289,8 @@ def test_include_path_traversal_is_refused(tmp_path, path):
     (doc_dir / "frag").mkdir(parents=True)
     (tmp_path / "outside.md").write_text("secret\n", encoding="utf-8")
     qmd = _doc(doc_dir, f"{{{{< include {path} >}}}}")
-    with pytest.raises(R.RenderError, match="include"):
-        R.expand_shortcodes(qmd, {}, resource_dir=doc_dir / "frag")
+    with pytest.raises(RenderError, match="include"):
+        expand_shortcodes(qmd, {}, resource_dir=doc_dir / "frag")
 
 
 def test_include_through_symlink_outside_allowed_dirs_is_refused(tmp_path):
@@ -290,8 +299,8 @@ def test_include_through_symlink_outside_allowed_dirs_is_refused(tmp_path):
     (tmp_path / "secret.md").write_text("secret\n", encoding="utf-8")
     (doc_dir / "link.md").symlink_to(tmp_path / "secret.md")
     qmd = _doc(doc_dir, "{{< include link.md >}}")
-    with pytest.raises(R.RenderError, match="outside"):
-        R.expand_shortcodes(qmd, {}, resource_dir=doc_dir)
+    with pytest.raises(RenderError, match="outside"):
+        expand_shortcodes(qmd, {}, resource_dir=doc_dir)
 
 
 def test_include_errors_inline_missing_cycle_and_unknown_shortcode(tmp_path):
@@ -303,32 +312,32 @@ def test_include_errors_inline_missing_cycle_and_unknown_shortcode(tmp_path):
         "{{< env HOME >}}": "unsupported shortcode 'env'",
     }
     for body, message in cases.items():
-        with pytest.raises(R.RenderError, match=message):
-            R.expand_shortcodes(_doc(tmp_path, body), {})
+        with pytest.raises(RenderError, match=message):
+            expand_shortcodes(_doc(tmp_path, body), {})
 
 
 def test_pagebreak_becomes_one_raw_block_per_format(tmp_path):
-    md = R.expand_shortcodes(_doc(tmp_path, "a\n\n{{< pagebreak >}}\n\nb"), {})
+    md = expand_shortcodes(_doc(tmp_path, "a\n\n{{< pagebreak >}}\n\nb"), {})
     assert '```{=html}\n<div class="pagebreak"' in md
     assert "```{=typst}\n#pagebreak(weak: true)\n```" in md
 
 
 def test_missing_chart_svg_is_an_error_in_both_formats(tmp_path):
-    block = R.chart_block("c", {"mark": "bar"}, "charts/missing.svg", "alt", "cap")
+    block = chart_block("c", {"mark": "bar"}, "charts/missing.svg", "alt", "cap")
     (tmp_path / "chart.md").write_text(block, encoding="utf-8")
     qmd = _doc(tmp_path, "{{< include chart.md >}}")
-    with pytest.raises(R.RenderError, match="not embedded"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", R.RenderWarning)
-        R.render_html(qmd, {}, tmp_path / "out.html", resource_dir=tmp_path)
-    with pytest.raises(R.RenderError, match="typst could not compile"):
-        R.render_pdf(qmd, {}, tmp_path / "out.pdf", resource_dir=tmp_path)
+    with pytest.raises(RenderError, match="not embedded"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RenderWarning)
+        render_html(qmd, {}, tmp_path / "out.html", resource_dir=tmp_path)
+    with pytest.raises(RenderError, match="typst could not compile"):
+        render_pdf(qmd, {}, tmp_path / "out.pdf", resource_dir=tmp_path)
     assert not (tmp_path / "out.html").exists() and not (tmp_path / "out.pdf").exists()
 
 
 def test_raw_script_in_a_fragment_is_refused(tmp_path):
     qmd = _doc(tmp_path, '```{=html}\n<script>alert("x")</script>\n```')
-    with pytest.raises(R.RenderError, match="scripts"):
-        R.render_html(qmd, {}, tmp_path / "out.html", resource_dir=tmp_path)
+    with pytest.raises(RenderError, match="scripts"):
+        render_html(qmd, {}, tmp_path / "out.html", resource_dir=tmp_path)
 
 
 # --------------------------------------------------------------------------- HTML
@@ -403,7 +412,7 @@ def test_pdf_embeds_every_font_including_a_hangul_font(rendered):
         # columns: name type encoding emb sub uni object-id gen (name/type may hold spaces)
         emb = row.split()[-5]
         assert emb == "yes", row
-    if R.hangul_font_paths():
+    if hangul_font_paths():
         assert any("CJK" in row for row in rows), rows
     assert [str(w.message) for w in rendered["warnings"]] == []  # no font or pandoc notes
 
@@ -411,8 +420,8 @@ def test_pdf_embeds_every_font_including_a_hangul_font(rendered):
 @needs_poppler
 def test_pdf_without_hangul_font_warns_but_renders(rendered, tmp_path):
     out = tmp_path / "nofont.pdf"
-    with pytest.warns(R.RenderWarning, match="no Hangul-capable font"):
-        R.render_pdf(
+    with pytest.warns(RenderWarning, match="no Hangul-capable font"):
+        render_pdf(
             rendered["qmd"],
             rendered["meta"],
             out,
@@ -479,10 +488,11 @@ def test_assets_exist_and_are_offline():
     for name in (
         "bulletin.css",
         "bulletin.lua",
-        "bulletin-html.template",
+        "bulletin.html.jinja",
+        "bulletin-charts.js",
         "bulletin-typst.template",
     ):
-        text = (R.ASSETS / name).read_text(encoding="utf-8")
+        text = (ASSETS / name).read_text(encoding="utf-8")
         assert not re.search(r"(url\(|@import|src=)\s*['\"]?(https?:)?//", text), name
 
 
@@ -502,37 +512,36 @@ def bundle_cache(tmp_path, monkeypatch):
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setattr(vl_convert, "javascript_bundle", fake_bundle)
-    monkeypatch.setattr(R, "_bundle_process", None)
-    R._vega_bundle.cache_clear()
+    vega.runtime.cache_clear()
     yield calls
-    R._vega_bundle.cache_clear()
+    vega.runtime.cache_clear()
 
 
 def test_the_vega_runtime_is_cached_on_disk_per_vl_convert_version(bundle_cache, tmp_path):
     import vl_convert
 
-    path = R._bundle_cache_path()
+    path = vega.cache_path()
     assert path.parent == tmp_path / "cache" / "scamstats-toolkit"
     assert vl_convert.__version__ in path.name and vl_convert.get_vega_version() in path.name
-    bundle = R._vega_bundle()
+    bundle = vega.runtime()
     assert bundle_cache == [1] and path.is_file()
     header, body = path.read_bytes().split(b"\n", 1)
     assert body == bundle.encode("utf-8")
     assert header == ("// scamstats-toolkit vega bundle sha256="
-                      + __import__("hashlib").sha256(body).hexdigest()).encode()
+                      + hashlib.sha256(body).hexdigest()).encode()
     assert sorted(p.name for p in path.parent.iterdir()) == [path.name]  # no temporary left
-    R._vega_bundle.cache_clear()
-    assert R._vega_bundle() == bundle
+    vega.runtime.cache_clear()
+    assert vega.runtime() == bundle
     assert bundle_cache == [1]  # read back, not made again
 
 
 def test_a_damaged_cached_runtime_is_made_again_and_replaced(bundle_cache):
-    bundle = R._vega_bundle()
-    path = R._bundle_cache_path()
+    bundle = vega.runtime()
+    path = vega.cache_path()
     good = path.read_bytes()
     path.write_bytes(good[:-3] + b"!!!")
-    R._vega_bundle.cache_clear()
-    assert R._vega_bundle() == bundle
+    vega.runtime.cache_clear()
+    assert vega.runtime() == bundle
     assert bundle_cache == [1, 1]
     assert path.read_bytes() == good
 
@@ -541,29 +550,54 @@ def test_an_unusable_cache_folder_still_gives_the_runtime(bundle_cache, tmp_path
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x", encoding="utf-8")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
-    assert "vegaEmbed" in R._vega_bundle()
+    assert "vegaEmbed" in vega.runtime()
     assert bundle_cache == [1]
     assert blocker.read_text(encoding="utf-8") == "x"
 
 
 @pytest.mark.slow
 def test_prefetch_makes_the_runtime_in_another_process(bundle_cache):
-    R.prefetch_vega_bundle()
-    assert R._bundle_process is not None
-    bundle = R._vega_bundle()  # waits for the process, then reads its file
+    pending = vega.prefetch_runtime()
+    assert pending is not None
+    bundle = vega.runtime()  # waits for the process, then uses what it made
     assert bundle_cache == []  # the fake in this process was never called
-    assert R._bundle_process is None
+    assert pending.done() and vega.prefetch_runtime() is None  # nothing left to make
     assert len(bundle) > 100_000 and "vegaEmbed" in bundle
-    assert R._read_cached_bundle(R._bundle_cache_path()) == bundle
+    assert vega.read_cached(vega.cache_path()) == bundle
 
 
-def test_the_csp_names_the_runtime_even_when_the_text_holds_the_stand_in(tmp_path):
-    qmd, build, meta = _build_doc(tmp_path)
-    qmd.write_text(qmd.read_text(encoding="utf-8") + f"\n\nLiteral {R._RUNTIME_HASH_SLOT}\n",
-                   encoding="utf-8")
-    page = R.render_html(qmd, meta, tmp_path / "out.html", resource_dir=build).read_text(
+def _csp_hash(script: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
+
+
+def test_the_csp_allows_exactly_the_runtime_and_the_chart_script(rendered):
+    page = rendered["html"].read_text(encoding="utf-8")
+    doc = _parse(page)
+    csp = next(
+        a["content"] for t, a in doc.tags if a.get("http-equiv") == "Content-Security-Policy"
+    )
+    script_src = next(d for d in csp.split("; ") if d.startswith("script-src "))
+    assert script_src.split()[1:] == [_csp_hash(s) for s in doc.scripts]
+    assert doc.scripts == [vega.runtime(), vega.chart_script()]
+    assert page.count(f"<script>{vega.runtime()}</script>") == 1
+
+
+def test_a_page_without_charts_allows_no_script(tmp_path):
+    qmd = _doc(tmp_path, "No chart here, only text.")
+    page = render_html(qmd, {}, tmp_path / "out.html", resource_dir=tmp_path).read_text(
         encoding="utf-8")
-    runtime = R._sha256_b64(R._vega_bundle())
-    assert f"&#39;sha256-{runtime}&#39;" in page
-    assert page.count(R._RUNTIME_HASH_SLOT) == 1  # the text's own, not in the CSP
-    assert f"<script>{R._vega_bundle()}</script>" in page
+    doc = _parse(page)
+    csp = next(
+        a["content"] for t, a in doc.tags if a.get("http-equiv") == "Content-Security-Policy"
+    )
+    assert doc.scripts == [] and "script-src 'none'" in csp
+
+
+def test_template_syntax_in_the_document_stays_text(tmp_path):
+    body = "Literal $bt-split$, $body$ and {{ csp }} {% if x %}."
+    qmd = _doc(tmp_path, escape_md(body), front=f"title: '{escape_md('T $title$ {{ title }}')}'\n")
+    page = render_html(qmd, {}, tmp_path / "out.html", resource_dir=tmp_path).read_text(
+        encoding="utf-8")
+    doc = _parse(page)
+    assert body in _norm("".join(doc.text))
+    assert "<title>T $title$ {{ title }}</title>" in page

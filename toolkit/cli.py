@@ -245,7 +245,7 @@ def bulletin_cmd(
         _publish(out_dir, as_of, period, True)
         return
     from toolkit.bulletin import BulletinError, build_bulletin
-    from toolkit.render import RenderError
+    from toolkit.bulletin import RenderError
 
     try:
         with progress() as step:

@@ -1,4 +1,4 @@
--- Pandoc Lua filter used by toolkit/render.py for both HTML and Typst output.
+-- Pandoc Lua filter of toolkit/bulletin (pandoc.py) for both HTML and Typst output.
 --
 -- * Quarto-style callouts (::: {.callout-note} ... :::) become a styled
 --   <div class="callout ..." role="note"> in HTML and a #callout(...) call

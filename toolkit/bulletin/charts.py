@@ -1,42 +1,36 @@
-"""The bulletin's charts: Altair specs in one colour-blind-safe theme, static SVG, data behind them.
+"""The bulletin's charts: Altair specs in one colour-blind-safe theme, and the data behind them.
 
 Every chart is a :class:`Chart`: a Vega-Lite spec (interactive, with tooltips, in the HTML),
-a static SVG of the same spec (``vl_convert``, for the PDF), a title, a caption, alt text, the
-rows behind it (written as a CSV into the release and shown as a table beside the chart).
-Provisional values (``[p]``) are drawn paler with ``[p]`` beside their label; suppressed
-(``[c]``) and not-available (``[x]``) values have no bar, only their symbol.
-
-Altair is imported when the first chart is built, not with this module (it takes most of a
-second). After :func:`warm_up`, the charts are made by a child process (see
-:class:`_ChartWorker`) while this one does other work.
+a title, a caption, alt text, the rows behind it (written as a CSV into the release and shown
+as a table beside the chart) and, once :mod:`toolkit.bulletin.chartproc` has drawn it, the
+static SVG of the same spec (for the PDF). Provisional values (``[p]``) are drawn paler with
+``[p]`` beside their label; suppressed (``[c]``) and not-available (``[x]``) values have no
+bar, only their symbol.
 """
 
 from __future__ import annotations
 
-import atexit
 import csv
 import io
-import os
-import pickle
-import subprocess
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toolkit.figures import Figures, label, place_name
+from toolkit.bulletin.names import label, place_name
+from toolkit.textsafety import neutralise
 
 if TYPE_CHECKING:
     import altair as alt
+
+    from toolkit.bulletin.figures import Figures
 
 #: Okabe & Ito (2008), "Color Universal Design": distinguishable with the common colour-vision
 #: deficiencies. Yellow (#F0E442) comes last: it is too pale for thin marks on white.
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000",
              "#F0E442")
 INK, MUTED, GRID = "#1b1d21", "#4a4f57", "#e3e7eb"
-#: render.py sets chart text in the PDF with its sans font list when the SVG asks for sans-serif.
+#: The PDF sets chart text in its sans font list when the SVG asks for sans-serif (pdf.py).
 FONT = "sans-serif"
 
 PROVISIONAL, SUPPRESSED, NOT_AVAILABLE = "[p]", "[c]", "[x]"
@@ -110,11 +104,11 @@ class Chart:
 # ----------------------------------------------------------------------------- helpers
 
 
-def _neutralise(value: Any) -> Any:
-    """Text cells never start with a character a spreadsheet reads as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+def _cell(value: Any) -> Any:
+    """A CSV cell: empty for None; text never starts with what a spreadsheet runs as a formula."""
+    if value is None:
+        return ""
+    return neutralise(value) if isinstance(value, str) else value
 
 
 def chart_csv(chart: Chart) -> str:
@@ -123,8 +117,7 @@ def chart_csv(chart: Chart) -> str:
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(chart.columns)
     for row in chart.rows:
-        writer.writerow(["" if row.get(c) is None else _neutralise(row.get(c))
-                         for c in chart.columns])
+        writer.writerow([_cell(row.get(c)) for c in chart.columns])
     return buf.getvalue()
 
 
@@ -158,149 +151,16 @@ def _pivot(rows: Sequence[dict], countries: Sequence[str]) -> list[list[str]]:
 
 @cache
 def _altair():
-    import altair
+    import altair  # slow to import: imported by the first chart, not with this module
 
     return altair
-
-
-@cache
-def _vl_convert():
-    import vl_convert
-
-    return vl_convert
-
-
-_WORKER_CODE = """
-import sys
-from toolkit.charts import _serve
-_serve(sys.stdin.buffer, sys.stdout.buffer)
-"""
-
-
-def _send(pipe, obj: Any) -> None:
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    pipe.write(len(data).to_bytes(8, "big") + data)
-    pipe.flush()
-
-
-def _receive(pipe) -> Any:
-    head = pipe.read(8)
-    if len(head) != 8:
-        raise EOFError("the chart worker closed its pipe")
-    size = int.from_bytes(head, "big")
-    data = pipe.read(size)
-    if len(data) != size:
-        raise EOFError("the chart worker closed its pipe")
-    return pickle.loads(data)  # noqa: S301 - our own child process
-
-
-def _warm_up_chart() -> None:
-    """Build and draw one small layered chart: the first of each takes longer than the next."""
-    alt = _altair()
-    base = alt.Chart(alt.Data(values=[{"n": 1, "k": "a", "s": ""}])).encode(
-        y=alt.Y("k:N", sort=["a"], title=None))
-    bars = base.mark_bar().encode(
-        x=alt.X("n:Q", title="n", axis=alt.Axis(**DIRECT_LABELS)),
-        color=alt.Color("k:N", title=None, scale=alt.Scale(domain=["a"], range=[INK])),
-        opacity=alt.condition(alt.datum.s == PROVISIONAL, alt.value(0.6), alt.value(1.0)),
-        tooltip=[alt.Tooltip("n:Q", title="n", format=",d")])
-    text = base.mark_text(align="left", dx=4).encode(x=alt.X("n:Q"), text=alt.Text("k:N"))
-    to_svg(_finish(alt.layer(bars, text).properties(width=60, height=30), "a", "b"))
-
-
-def _serve(requests, answers) -> None:
-    """The chart worker: get ready (Altair imported, JavaScript engine started), then answer
-    one :class:`Figures` with its charts, SVGs drawn (or with the error, as text)."""
-    try:
-        _warm_up_chart()
-    except Exception:  # noqa: BLE001 - only a head start; the real charts report errors
-        pass
-    try:
-        fig = _receive(requests)
-    except EOFError:
-        return
-    try:
-        answer: Any = ("ok", make_charts(fig))
-    except Exception as exc:  # noqa: BLE001 - the parent makes them again and raises it
-        answer = ("error", f"{type(exc).__name__}: {exc}")
-    _send(answers, answer)
-    # Done: end now. An interpreter's usual exit, which shuts the JavaScript engine down, took
-    # 0.3 s of a build that waits for it (nothing is left to write: _send flushed).
-    os._exit(0)
-
-
-class _ChartWorker:
-    """A child process that makes the charts of one :class:`Figures` (see :func:`_serve`).
-
-    Altair takes most of a second to import, and vl_convert about a second to start its
-    JavaScript engine, holding the GIL while it draws: in a child, all of it runs on the other
-    core while this process makes the tables. The charts come back pickled; a spec and its
-    SVG are the same as made here.
-    """
-
-    def __init__(self) -> None:
-        env = dict(os.environ)
-        root = str(Path(__file__).resolve().parent.parent)
-        env["PYTHONPATH"] = os.pathsep.join(x for x in (root, env.get("PYTHONPATH")) if x)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-P", "-c", _WORKER_CODE], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True, env=env)
-        atexit.register(self.close, kill=True)  # never asked: do not wait for its set-up
-
-    def charts(self, fig: Figures) -> list[Chart] | None:
-        """The charts of ``fig``, or None when the worker failed (then make them here)."""
-        try:
-            _send(self.proc.stdin, fig)
-            kind, value = _receive(self.proc.stdout)
-        except (OSError, EOFError, ValueError, TypeError, pickle.PickleError):
-            return None
-        finally:
-            self.close()
-        return value if kind == "ok" else None
-
-    def close(self, kill: bool = False) -> None:
-        atexit.unregister(self.close)
-        if kill and self.proc.poll() is None:
-            self.proc.kill()
-        for pipe in (self.proc.stdin, self.proc.stdout):
-            try:
-                pipe.close()
-            except OSError:
-                pass
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-
-_worker: _ChartWorker | None = None
-
-
-def warm_up() -> None:
-    """Start a process that makes this process's next charts (see :class:`_ChartWorker`).
-
-    :func:`make_charts` hands it the figures once, then it exits; without it, the charts are
-    made in this process.
-    """
-    global _worker
-    if _worker is None:
-        try:
-            _worker = _ChartWorker()
-        except OSError:
-            _worker = None
-
-
-def to_svg(spec: dict[str, Any]) -> str:
-    return _vl_convert().vegalite_to_svg(spec)
 
 
 def _finish(chart: alt.TopLevelMixin, title: str, subtitle: str | None = None) -> dict:
     alt = _altair()
     titled = chart.properties(title=alt.TitleParams(title, subtitle=subtitle or alt.Undefined))
-    # Not validated against the Vega-Lite JSON schema here (half a second per build): the
-    # structure of every spec is fixed by this module, and tests/test_bulletin.py validates
-    # each chart's spec (test_every_chart_spec_is_valid_vega_lite).
+    # Not validated against the Vega-Lite JSON schema here: the structure of every spec is
+    # fixed by this module, and tests/test_bulletin.py validates each chart's spec.
     spec = titled.to_dict(validate=False)
     spec["config"] = theme_config()
     spec.pop("$schema", None)
@@ -512,14 +372,8 @@ def held_by_quarter(fig: Figures, colours: dict[str, str]) -> Chart | None:
         table_align="l" + "r" * (len(countries) + 1))
 
 
-def make_charts(fig: Figures, *, render_svg: bool = True) -> list[Chart]:
-    """All charts of the bulletin for the figures of one period, in reading order."""
-    global _worker
-    if render_svg and _worker is not None:
-        worker, _worker = _worker, None
-        made = worker.charts(fig)
-        if made is not None:
-            return made
+def make_charts(fig: Figures) -> list[Chart]:
+    """All charts of the bulletin for the figures of one period, in reading order (no SVG)."""
     codes = [r["key"] for r in fig.detentions_by_country] + [g.country for g in fig.stock_groups]
     colours = country_colours(codes)
     charts = [quarterly_trend(fig), detentions_by_country(fig, colours),
@@ -527,7 +381,18 @@ def make_charts(fig: Figures, *, render_svg: bool = True) -> list[Chart]:
     held = held_by_quarter(fig, colours)
     if held is not None:
         charts.append(held)
-    if render_svg:
-        for chart in charts:
-            chart.svg = to_svg(chart.spec)
     return charts
+
+
+def example_spec() -> dict[str, Any]:
+    """A small layered chart built like the bulletin's (a first chart costs more than the next)."""
+    alt = _altair()
+    base = alt.Chart(alt.Data(values=[{"n": 1, "k": "a", "s": ""}])).encode(
+        y=alt.Y("k:N", sort=["a"], title=None))
+    bars = base.mark_bar().encode(
+        x=alt.X("n:Q", title="n", axis=alt.Axis(**DIRECT_LABELS)),
+        color=alt.Color("k:N", title=None, scale=alt.Scale(domain=["a"], range=[INK])),
+        opacity=alt.condition(alt.datum.s == PROVISIONAL, alt.value(0.6), alt.value(1.0)),
+        tooltip=[alt.Tooltip("n:Q", title="n", format=",d")])
+    text = base.mark_text(align="left", dx=4).encode(x=alt.X("n:Q"), text=alt.Text("k:N"))
+    return _finish(alt.layer(bars, text).properties(width=60, height=30), "a", "b")

@@ -4,6 +4,9 @@ The bulletin's text, tables and charts only display what :func:`compute_figures`
 dataclasses and dicts, computed here with DuckDB SQL over the warehouse tables and views
 (``detentions``, ``repatriations``, ``fatalities``, ``sources``, ``stock``,
 ``reconciliation_findings``, ``findings``). Nothing in this module formats text for a reader.
+
+:class:`Figures` is sent to the chart process, which imports this module: DuckDB and the
+warehouse package are imported only where a query runs.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from toolkit.bulletin.names import RELIABILITY
+from toolkit.config import DEFAULT_SCOPE, SCAM_LINKS
 from toolkit.periods import (
     Period,
     latest_complete_quarter,
@@ -22,66 +27,14 @@ from toolkit.periods import (
     year_earlier,
 )
 
-if TYPE_CHECKING:  # the charts' worker process imports this module without DuckDB
+if TYPE_CHECKING:
     import duckdb
 
-#: Scam-link statuses counted as deaths linked to scam operations unless configured otherwise.
-DEFAULT_SCOPE: tuple[str, ...] = ("confirmed", "suspected", "under_investigation")
-SCAM_LINKS: tuple[str, ...] = ("confirmed", "suspected", "under_investigation", "none_known")
 REASONS: tuple[str, ...] = ("suspected_scam_involvement", "immigration_violation",
                             "rescued_victim", "other")
 MODES: tuple[str, ...] = ("charter_flight", "commercial_flight", "military_flight", "land", "sea",
                           "other", "unknown")
 CAUSES: tuple[str, ...] = ("violence", "medical", "suicide", "accident", "undetermined")
-
-LABELS: dict[str, str] = {
-    "suspected_scam_involvement": "Suspected involvement in scams",
-    "immigration_violation": "Immigration violation",
-    "rescued_victim": "Rescued as victims",
-    "other": "Other",
-    "charter_flight": "Charter flight",
-    "commercial_flight": "Commercial flight",
-    "military_flight": "Military flight",
-    "land": "Overland (border handover)",
-    "sea": "By sea",
-    "unknown": "Not reported",
-    "confirmed": "Confirmed",
-    "suspected": "Suspected",
-    "under_investigation": "Under investigation",
-    "none_known": "No link known",
-    "violence": "Violence",
-    "medical": "Medical",
-    "suicide": "Suicide",
-    "accident": "Accident",
-    "undetermined": "Undetermined",
-}
-
-#: Reliability grades of the source register (docs/data-contract.md).
-RELIABILITY: dict[int, str] = {
-    5: "Official statement or record read at first hand",
-    4: "Official figure as reported by a news organisation",
-    3: "Several independent media reports that agree",
-    2: "A single media report",
-    1: "Aggregator or unattributed report",
-}
-
-#: Short English names for codes whose ISO name is long or formal.
-_NAMES = {
-    "XXX": "Several or unspecified nationalities",
-    "KOR": "South Korea",
-    "PRK": "North Korea",
-    "LAO": "Laos",
-    "VNM": "Viet Nam",
-    "TWN": "Taiwan",
-    "RUS": "Russia",
-    "IRN": "Iran",
-    "SYR": "Syria",
-    "BOL": "Bolivia",
-    "VEN": "Venezuela",
-    "TZA": "Tanzania",
-    "MDA": "Moldova",
-    "FSM": "Micronesia",
-}
 
 #: Notes that report another source's figure or date (the rule is stated in the bulletin).
 DISAGREEMENT_PATTERN = re.compile(
@@ -89,24 +42,6 @@ DISAGREEMENT_PATTERN = re.compile(
     r"or \d{1,2} \w+ \(|reported \d)\b|\bSRC-\d+",
     re.IGNORECASE,
 )
-
-
-def place_name(code: str | None) -> str:
-    """A reader's name for an ISO 3166-1 alpha-3 code (``KHM`` -> ``Cambodia``)."""
-    if code is None:
-        return "Not reported"
-    if code in _NAMES:
-        return _NAMES[code]
-    import pycountry
-
-    country = pycountry.countries.get(alpha_3=code)
-    if country is None:
-        return code
-    return getattr(country, "common_name", None) or country.name
-
-
-def label(value: str) -> str:
-    return LABELS.get(value, value.replace("_", " ").capitalize())
 
 
 # ----------------------------------------------------------------------------- data classes
@@ -415,6 +350,8 @@ def compute_figures(con: duckdb.DuckDBPyConnection, period: Period, *, as_of: dt
                     revisions: list[Revision] | None = None,
                     provisional: bool | None = None) -> Figures:
     """All the bulletin's numbers for ``period`` from an open warehouse connection."""
+    from toolkit.warehouse import first_event_date, last_event_date  # (see the module docstring)
+
     scope = tuple(scope)
     unknown = [s for s in scope if s not in SCAM_LINKS]
     if unknown:
@@ -423,8 +360,7 @@ def compute_figures(con: duckdb.DuckDBPyConnection, period: Period, *, as_of: dt
     if as_of is None:
         row = con.execute("SELECT value FROM load_info WHERE key = 'as_of'").fetchall()[0]
         as_of = dt.date.fromisoformat(row[0])
-    first, last = con.execute(f"SELECT min(event_date), max(event_date) FROM ({EVENTS_SQL})"
-                              ).fetchall()[0]
+    first, last = first_event_date(con), last_event_date(con)
     if first is None:
         raise ValueError("the warehouse holds no events")
     if provisional is None:
@@ -516,7 +452,3 @@ def compute_figures(con: duckdb.DuckDBPyConnection, period: Period, *, as_of: dt
         revisions=revisions,
         records_in_period=sum(r["records"] for r in reliability_mix),
     )
-
-
-def last_event_date(con: duckdb.DuckDBPyConnection) -> dt.date | None:
-    return con.execute(f"SELECT max(event_date) FROM ({EVENTS_SQL})").fetchall()[0][0]

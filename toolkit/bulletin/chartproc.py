@@ -1,0 +1,94 @@
+"""The charts' static SVG, drawn by vl-convert: in a process of their own when one is started.
+
+Importing Altair and starting vl-convert's JavaScript engine are slow, and both hold the GIL
+(on a thread they would stall this process). :func:`start` gets a worker process ready while
+this process does other work; :func:`draw_charts` then hands it the figures once, and the
+charts come back with their SVG. Without a started process, or when it could not draw them,
+the charts are made here. Either way they are the same charts. The worker is one of
+:mod:`toolkit.bulletin.workers`: it ends with this process, however this process ends.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from toolkit.bulletin.charts import Chart, example_spec, make_charts
+from toolkit.bulletin.workers import process_pool
+
+if TYPE_CHECKING:
+    from toolkit.bulletin.figures import Figures
+
+
+def to_svg(spec: dict[str, Any]) -> str:
+    """The static SVG of a Vega-Lite spec."""
+    import vl_convert
+
+    return vl_convert.vegalite_to_svg(spec)
+
+
+def charts_with_svg(fig: Figures) -> list[Chart]:
+    """The charts of ``fig``, each with its SVG drawn (in this process)."""
+    charts = make_charts(fig)
+    for chart in charts:
+        chart.svg = to_svg(chart.spec)
+    return charts
+
+
+def warm_up() -> int:
+    """Import Altair and start the JavaScript engine by drawing one small chart; the pid."""
+    to_svg(example_spec())
+    return os.getpid()
+
+
+class ChartProcess:
+    """A worker process that gets ready, then draws one set of charts and ends."""
+
+    def __init__(self) -> None:
+        self._pool = process_pool()
+        self._ready = self._pool.submit(warm_up)
+
+    @property
+    def pid(self) -> int:
+        """The worker's process id, once it is ready."""
+        return self._ready.result()
+
+    def draw(self, fig: Figures) -> list[Chart] | None:
+        """The charts of ``fig`` with their SVG, or None when the worker could not draw them (it
+        died, or raised: :func:`draw_charts` then draws them here, where an error in the charts
+        is raised with this process's traceback). The worker ends afterwards either way."""
+        try:
+            return self._pool.submit(charts_with_svg, fig).result()
+        except Exception:  # noqa: BLE001 - drawn again here, which raises any real error
+            return None
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """End the worker without waiting for it."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+_started: ChartProcess | None = None
+
+
+def start() -> ChartProcess | None:
+    """Start the process that draws the next charts (once; None if no process can start)."""
+    global _started
+    if _started is None:
+        try:
+            _started = ChartProcess()
+        except OSError:
+            _started = None
+    return _started
+
+
+def draw_charts(fig: Figures) -> list[Chart]:
+    """The charts of ``fig`` with their SVG: by the started process if there is one, else here."""
+    global _started
+    process, _started = _started, None
+    if process is not None:
+        charts = process.draw(fig)
+        if charts is not None:
+            return charts
+    return charts_with_svg(fig)

@@ -1,0 +1,140 @@
+"""Words and markdown for the bulletin's sentences and tables.
+
+Markdown written by the toolkit is :class:`Md`; anything else that goes into a fragment is data
+and is escaped (:func:`~toolkit.bulletin.markdown.escape_md`): the generated markdown holds no
+markup except what :mod:`toolkit.bulletin.sections` writes itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from toolkit.bulletin.figures import Change
+from toolkit.bulletin.markdown import escape_md
+from toolkit.bulletin.names import label
+from toolkit.periods import MONTHS, Period
+
+MINUS = "\u2212"
+
+
+class Md(str):
+    """Markdown written by the toolkit (not data): passed through unescaped."""
+
+
+def escape(text: Any) -> str:
+    """:func:`escape_md`, keeping one space at either end where ``text`` has one."""
+    text = str(text)
+    core = escape_md(text)
+    if not core:
+        return " " if text[:1].isspace() else ""
+    lead = " " if text[:1].isspace() else ""
+    trail = " " if text[-1:].isspace() else ""
+    return lead + core + trail
+
+
+def md(*parts: Any) -> Md:
+    """Join parts into markdown: :class:`Md` parts as they are, anything else escaped."""
+    return Md("".join(p if isinstance(p, Md) else escape(p) for p in parts))
+
+
+def para(*parts: Any) -> Md:
+    return Md(md(*parts) + "\n")
+
+
+def bullet_list(items: Iterable[Md]) -> Md:
+    return Md("\n".join(f"- {item}" for item in items) + "\n")
+
+
+def num(value: int) -> str:
+    return f"{value:,}"
+
+
+def date_words(day: dt.date) -> str:
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def short_words(period: Period) -> str:
+    """``Oct to Dec 2025`` for table headers."""
+    first, last = MONTHS[period.start.month - 1][:3], MONTHS[period.end.month - 1][:3]
+    return f"{first} {period.end.year}" if first == last else f"{first} to {last} {period.end.year}"
+
+
+def plural(n: int, one: str, many: str) -> str:
+    return one if n == 1 else many
+
+
+def and_list(parts: Sequence[str]) -> str:
+    """``a, b and c``."""
+    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+
+
+def or_list(parts: Sequence[str]) -> str:
+    """``a, b or c``; ``none`` for no parts."""
+    if not parts:
+        return "none"
+    return ", ".join(parts[:-1]) + " or " + parts[-1] if len(parts) > 1 else parts[0]
+
+
+def status_words(scope: Sequence[str]) -> str:
+    """The scam-link statuses of a scope rule: ``confirmed, suspected or under investigation``."""
+    return or_list([label(s).lower() for s in scope])
+
+
+def percent(change: Change) -> str:
+    p = abs(change.percent or 0.0)
+    return f"{p:.1f}%" if 0 < p < 10 else f"{p:.0f}%"
+
+
+def share(part: int, whole: int) -> str:
+    return f"{100.0 * part / whole:.0f}%" if whole else "not comparable"
+
+
+def signed_change(change: Change) -> str:
+    """Table cell: ``−212 (−6.8%)``, ``0 (0%)`` or ``not comparable``."""
+    if not change.comparable:
+        return "not comparable"
+    a = change.absolute
+    sign = "+" if a > 0 else (MINUS if a < 0 else "")
+    return f"{sign}{num(abs(a))} ({sign}{percent(change)})"
+
+
+def change_clause(change: Change, base_words: str, noun: str) -> str:
+    """``212 fewer than in July to September 2025 (3,108), a fall of 6.8%``."""
+    if not change.comparable:
+        return (f"no {noun} were recorded in {base_words}, so the change on that period is "
+                f"not comparable")
+    a = change.absolute
+    if a == 0:
+        return f"the same number as in {base_words}"
+    more = "more" if a > 0 else "fewer"
+    moved = "a rise" if a > 0 else "a fall"
+    return (f"{num(abs(a))} {more} than in {base_words} ({num(change.base)}), "
+            f"{moved} of {percent(change)}")
+
+
+def figure_span(value: str, key: str) -> Md:
+    """A headline number, bold, marked so tests and readers' tools can find it in the HTML."""
+    return Md(f"**[{escape(value)}]{{.figure data-figure=\"{key}\"}}**")
+
+
+def pipe_table(headers: Sequence[str], rows: Iterable[Sequence[str]], align: str,
+               caption: str) -> Md:
+    """A Pandoc pipe table; every header and cell is data text (escaped)."""
+    rows = list(rows)
+    # Pandoc sizes wrapped columns by the dashes under each header: give each column dashes in
+    # proportion to its longest word run (so labels do not wrap needlessly)
+    widths = []
+    for i, h in enumerate(headers):
+        longest = max([len(str(h)) * 0.6] + [len(str(r[i])) for r in rows if i < len(r)])
+        widths.append(max(3, min(40, int(longest))))
+    sep = {"l": lambda n: ":" + "-" * n, "r": lambda n: "-" * n + ":",
+           "c": lambda n: ":" + "-" * n + ":"}
+    lines = ["| " + " | ".join(escape(h) for h in headers) + " |",
+             "|" + "|".join(sep[a](w) for a, w in zip(align, widths, strict=True)) + "|"]
+    for row in rows:
+        lines.append("| " + " | ".join(escape(c) if c != "" else " " for c in row) + " |")
+    lines.append("")
+    lines.append(": " + escape(caption))
+    return Md("\n".join(lines) + "\n")
