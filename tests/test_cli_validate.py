@@ -12,8 +12,8 @@ import pytest
 from conftest import SHIPPED_RAW, base_rows, to_csv
 from typer.testing import CliRunner
 
-from toolkit.cli import app
 from toolkit.checks import FIELDS
+from toolkit.cli import app
 
 ROOT = Path(__file__).parent.parent
 AS_OF = ["--as-of", "2025-12-31"]

@@ -10,10 +10,9 @@ import polars as pl
 import pytest
 from conftest import AS_OF, base_rows, to_csv
 
+from toolkit.checks import EXIT_UNUSABLE, validate
 from toolkit.contracts import load_contracts
-from toolkit.checks import EXIT_UNUSABLE
 from toolkit.ingest import UnreadableFile, read_file
-from toolkit.checks import validate
 
 SOURCES_HEADER = base_rows("sources")[0]
 KOREAN_SOURCE = {

@@ -18,11 +18,10 @@ import pytest
 from conftest import AS_OF, base_rows, to_csv
 from pandera.config import ValidationDepth, config_context
 
-from toolkit.contracts import load_contracts
-from toolkit.checks import EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, RULES
-from toolkit.checks import validate
+from toolkit.checks import EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, RULES, validate
 from toolkit.checks.batch import Skip, check_batch
 from toolkit.checks.cells import Context, build_schema, with_parsed
+from toolkit.contracts import load_contracts
 
 
 def changed(dataset: str, changes: dict[int, dict[str, str]] | None = None,

@@ -85,7 +85,7 @@ def open_return(path: Path, dataset: str, display: str, encoding: str | None = N
     if suffix == ".csv":
         text = utf8_file(path, encoding)
         try:
-            reader = CsvReturn(text.path, names)
+            reader = CsvReturn(text.path, names, text.quoted)
         except BaseException:
             text.close()
             raise

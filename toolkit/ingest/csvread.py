@@ -34,7 +34,7 @@ from toolkit.ingest.layout import LINE, MAX_COLUMNS, ROW, tidy
 #: Rows per batch: every batch is validated and loaded before the next is read.
 BATCH_ROWS = 250_000
 #: How many records from the top the header is looked for in.
-HEAD_ROWS = 1_000
+HEAD_ROWS = 100
 _CSV_FIELD_LIMIT = 2**31 - 1
 
 
@@ -106,8 +106,10 @@ def _refusal(path: Path, cause: Exception) -> UnreadableFile:
 class CsvReturn:
     """A CSV return: its header, then its rows in batches (read lazily, in file order)."""
 
-    def __init__(self, path: Path, known: set[str]):
+    def __init__(self, path: Path, known: set[str], quoted: bool = True):
         self.path = path
+        #: Whether the file holds a quote: without one, every record is one line.
+        self.quoted = quoted
         self.issues: list[ReadIssue] = []
         try:
             head = pl.read_csv(path, has_header=False, infer_schema=False, n_rows=HEAD_ROWS,
@@ -152,7 +154,8 @@ class CsvReturn:
             try:
                 for batch in self._scan(width, done, lenient).collect_batches(
                         chunk_size=BATCH_ROWS):
-                    span = _spans(batch, cells).alias("__span")
+                    span = (_spans(batch, cells) if self.quoted else pl.lit(1, pl.Int64)
+                            ).alias("__span")
                     batch = batch.with_columns(pl.col(ROW).cast(pl.Int64), span)
                     batch = batch.with_columns(
                         (pl.col("__span").cum_sum() - pl.col("__span") + line).alias(LINE))

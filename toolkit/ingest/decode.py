@@ -39,6 +39,8 @@ class Utf8File:
     path: Path
     #: The encoding the file was read in (``utf-8``, ``utf-8-sig``, ``cp949`` or the one named).
     encoding: str
+    #: Whether the text holds a quote at all (without one, no record spans two lines).
+    quoted: bool = True
     #: The temporary folder of a decoded copy (removed by :meth:`close`).
     folder: tempfile.TemporaryDirectory | None = None
 
@@ -76,15 +78,17 @@ def what_binary(data: bytes) -> str:
     return "the file is binary, not CSV text"
 
 
-def _scan_utf8(path: Path) -> tuple[bool, bool, bool]:
-    """Whether the file is UTF-8, holds a NUL byte, and has CR line ends without LF."""
+def _scan_utf8(path: Path) -> tuple[bool, bool, bool, bool]:
+    """Whether the file is UTF-8, holds a NUL byte, has CR line ends without LF, and holds a
+    quote."""
     decoder = codecs.getincrementaldecoder("utf-8")()
-    utf8, nul, lf, cr = True, False, False, False
+    utf8, nul, lf, cr, quote = True, False, False, False, False
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(BLOCK), b""):
             nul = nul or b"\x00" in block
             lf = lf or b"\n" in block
             cr = cr or b"\r" in block
+            quote = quote or b'"' in block
             if utf8:
                 try:
                     decoder.decode(block)
@@ -95,7 +99,7 @@ def _scan_utf8(path: Path) -> tuple[bool, bool, bool]:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             utf8 = False
-    return utf8, nul, cr and not lf
+    return utf8, nul, cr and not lf, quote
 
 
 def _classify_lines(data: bytes) -> tuple[int | None, int | None, int | None]:
@@ -217,9 +221,10 @@ def utf8_file(path: Path, encoding: str | None = None) -> Utf8File:
             raise UnreadableFile("the file is UTF-16 text; save it as CSV UTF-8")
         if b"\x00" in head or head.startswith(tuple(m for m, _ in SIGNATURES)):
             raise UnreadableFile(what_binary(head))
-        utf8, nul, mac = _scan_utf8(path)
+        utf8, nul, mac, quoted = _scan_utf8(path)
         if utf8 and not nul and not mac:
-            return Utf8File(path, "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8")
+            return Utf8File(path, "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8",
+                            quoted)
     data = path.read_bytes()
     text, used = decode(data, encoding)
     if "\r" in text and "\n" not in text:  # classic Mac line ends
@@ -227,4 +232,4 @@ def utf8_file(path: Path, encoding: str | None = None) -> Utf8File:
     folder = tempfile.TemporaryDirectory(prefix="toolkit-csv-")
     copy = Path(folder.name) / "utf8.csv"
     copy.write_text(text, encoding="utf-8", newline="")
-    return Utf8File(copy, used, folder)
+    return Utf8File(copy, used, '"' in text, folder)
