@@ -19,7 +19,7 @@ from conftest import AS_OF, base_rows, to_csv
 from pandera.config import ValidationDepth, config_context
 
 from toolkit.checks import EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, RULES, validate
-from toolkit.checks.batch import Skip, check_batch
+from toolkit.checks.batch import Schemas, Skip, check_batch
 from toolkit.checks.cells import Context, build_schema, with_parsed
 from toolkit.contracts import load_contracts
 
@@ -330,10 +330,11 @@ def test_pandera_checks_the_data_only_at_depth_schema_and_data():
         with pytest.raises(pandera.errors.SchemaErrors) as info:
             schema.validate(batch, lazy=True)
     assert "min|persons" in info.value.failure_cases["check"].to_list()
-    found = check_batch(batch, contract, schema, Context(AS_OF), "detentions/x.csv", Skip())
+    schemas = Schemas.of(contract, AS_OF)
+    found = check_batch(batch, contract, schemas, Context(AS_OF), "detentions/x.csv", Skip())
     assert found.select("rule", "file", "row", "column", "value").rows() == [
         ("min", "detentions/x.csv", 3, "persons", "-20")]
-    assert check_batch(_detentions("20"), contract, schema, Context(AS_OF), "detentions/x.csv",
+    assert check_batch(_detentions("20"), contract, schemas, Context(AS_OF), "detentions/x.csv",
                        Skip()).height == 0
 
 

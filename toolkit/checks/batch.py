@@ -7,7 +7,14 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from toolkit.checks.cells import BY_SLUG, Context, breakdowns, parsed_name
+from toolkit.checks.cells import (
+    BY_SLUG,
+    Context,
+    breakdowns,
+    build_schema,
+    build_screen,
+    parsed_name,
+)
 from toolkit.checks.report import findings_frame
 from toolkit.contracts import Contract
 from toolkit.ingest import LINE, ROW
@@ -44,6 +51,15 @@ def failure_cases(schema: pa.DataFrameSchema, frame: pl.DataFrame) -> pl.DataFra
     return None
 
 
+def _raise_unless_rows(cases: pl.DataFrame, contract: Contract, *named: str) -> None:
+    """A failure of the schema itself (no row, or no rule of the catalogue): a bug in the
+    toolkit, not in the data."""
+    broken = cases.filter(pl.any_horizontal(pl.col(c).is_null() for c in ("index", *named)))
+    if broken.height:
+        raise RuntimeError(f"the {contract.name} schema failed unexpectedly: "
+                           f"{broken.head(3).to_dicts()}")
+
+
 def _rule_and_column(cases: pl.DataFrame) -> pl.DataFrame:
     check = pl.col("check").cast(pl.String)
     return cases.with_columns(
@@ -56,18 +72,37 @@ def _rule_and_column(cases: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def check_batch(frame: pl.DataFrame, contract: Contract, schema: pa.DataFrameSchema,
-                ctx: Context, display: str, skip: Skip) -> pl.DataFrame:
+@dataclass(frozen=True)
+class Schemas:
+    """A contract's two Pandera schemas: every rule in one check, and one check per rule."""
+
+    screen: pa.DataFrameSchema
+    detail: pa.DataFrameSchema
+
+    @classmethod
+    def of(cls, contract: Contract, as_of) -> Schemas:
+        return cls(build_screen(contract, as_of), build_schema(contract, as_of))
+
+
+def check_batch(frame: pl.DataFrame, contract: Contract, schemas: Schemas, ctx: Context,
+                display: str, skip: Skip) -> pl.DataFrame:
     """The findings of one batch (its text with dates and counts parsed beside it, as
-    :func:`toolkit.checks.cells.with_parsed` gives it); empty when valid."""
-    cases = failure_cases(schema, frame)
-    if cases is None:
+    :func:`toolkit.checks.cells.with_parsed` gives it); empty when valid.
+
+    The screening schema checks every row against every rule at once; only the rows it flags
+    go through the detailed schema, whose failure cases name the rule and column.
+    """
+    screened = failure_cases(schemas.screen, frame)
+    if screened is None:
         return findings_frame([])
+    _raise_unless_rows(screened, contract)
+    flagged = screened["index"].cast(pl.Int64).unique().sort()
+    frame = frame[flagged.to_list()]
+    cases = failure_cases(schemas.detail, frame)
+    if cases is None:  # the two schemas must agree: every rule is in both
+        raise RuntimeError(f"the {contract.name} rules flagged rows that no single rule fails")
     cases = _rule_and_column(cases)
-    broken = cases.filter(pl.col("index").is_null() | pl.col("rule").is_null())
-    if broken.height:  # a failure of the schema itself: a bug in the toolkit, not the data
-        raise RuntimeError(f"the {contract.name} schema failed unexpectedly: "
-                           f"{broken.head(3).to_dicts()}")
+    _raise_unless_rows(cases, contract, "rule")
     hits = (cases.select(pl.col("index").cast(pl.Int64).alias(_INDEX), "rule", "column")
             .unique().sort(_INDEX, "column", "rule"))
     text = frame.with_row_index(_INDEX).with_columns(pl.col(_INDEX).cast(pl.Int64))

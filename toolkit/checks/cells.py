@@ -322,17 +322,51 @@ def _frame_check(slug: str, label: str, expr: pl.Expr) -> pa.Check:
     return pa.Check(check, error=f"{slug}|{label}", name=slug)
 
 
-def build_schema(contract: Contract, as_of: dt.date) -> pa.DataFrameSchema:
-    """The Pandera (Polars backend) schema of a contract, for the text of a return with its
-    dates and counts parsed beside it (:func:`with_parsed`)."""
-    ctx = Context(as_of)
+def _columns(contract: Contract, ctx: Context, detailed: bool) -> dict[str, pa.Column]:
     columns = {ROW: pa.Column(pl.Int64, nullable=False), LINE: pa.Column(pl.Int64)}
     for col in contract.columns:
-        checks = [_check(r, col, ctx) for r in CELL_RULES if r.applies(col)]
-        columns[col.name] = pa.Column(pl.String, checks=checks, nullable=not col.required)
+        checks = [_check(r, col, ctx) for r in CELL_RULES if r.applies(col)] if detailed else []
+        columns[col.name] = pa.Column(pl.String, checks=checks,
+                                      nullable=not (detailed and col.required))
         if parser(col):
             kind = pl.Date if col.type == "date" else pl.Int64
             columns[parsed_name(col)] = pa.Column(kind, nullable=True)
+    return columns
+
+
+def build_schema(contract: Contract, as_of: dt.date) -> pa.DataFrameSchema:
+    """The Pandera (Polars backend) schema of a contract, for the text of a return with its
+    dates and counts parsed beside it (:func:`with_parsed`): one check per rule and column."""
+    ctx = Context(as_of)
     frame_checks = [_frame_check("breakdown_exceeds_persons", b.label, b.passes())
                     for b in breakdowns(contract)]
-    return pa.DataFrameSchema(columns, checks=frame_checks, strict=True, name=contract.name)
+    return pa.DataFrameSchema(_columns(contract, ctx, True), checks=frame_checks, strict=True,
+                              name=contract.name)
+
+
+#: The name of the screening schema's one check.
+EVERY_RULE = "every_rule"
+
+
+def every_rule(contract: Contract, ctx: Context) -> pl.Expr:
+    """True for a row that passes every rule of :func:`build_schema` (the same expressions)."""
+    parts = []
+    for col in contract.columns:
+        c = pl.col(col.name)
+        value = pl.col(parsed_name(col)) if parser(col) else None
+        if col.required:
+            parts.append(c.is_not_null())
+        parts += [c.is_null() | r.passes(c, value, col, ctx) for r in CELL_RULES
+                  if r.applies(col)]
+    parts += [b.passes() for b in breakdowns(contract)]
+    return pl.all_horizontal(p.fill_null(True) for p in parts)
+
+
+def build_screen(contract: Contract, as_of: dt.date) -> pa.DataFrameSchema:
+    """The screening schema: the same columns, and every rule of every column as one check,
+    so that a valid batch is checked in one pass; the rows it flags are then checked by
+    :func:`build_schema` to say which rule each breaks."""
+    ctx = Context(as_of)
+    check = _frame_check(EVERY_RULE, EVERY_RULE, every_rule(contract, ctx))
+    return pa.DataFrameSchema(_columns(contract, ctx, False), checks=[check], strict=True,
+                              name=contract.name)

@@ -19,8 +19,8 @@ from pathlib import Path
 import polars as pl
 
 from toolkit.checks.across import check_across
-from toolkit.checks.batch import Skip, check_batch
-from toolkit.checks.cells import Context, build_schema, typed, with_parsed
+from toolkit.checks.batch import Schemas, Skip, check_batch
+from toolkit.checks.cells import Context, typed, with_parsed
 from toolkit.checks.columns import Columns, match_columns
 from toolkit.checks.report import Finding, Report, findings_frame
 from toolkit.checks.rules import EXIT_OK
@@ -115,7 +115,7 @@ def _read_findings(opened: Return, columns: Columns, report: Report) -> None:
 def _load_file(opened: Return, contract: Contract, ctx: Context, store: Staging,
                report: Report) -> int:
     """Check and load every batch of one file; the number of rows loaded."""
-    schema = build_schema(contract, ctx.as_of)
+    schemas = Schemas.of(contract, ctx.as_of)
     columns = match_columns(opened, contract)
     skip = Skip(columns=frozenset(columns.missing))
     loaded = 0
@@ -125,7 +125,7 @@ def _load_file(opened: Return, contract: Contract, ctx: Context, store: Staging,
         pending: Future | None = None
         for batch in opened.batches():
             frame = with_parsed(columns.arrange(batch), contract)
-            report.add_frame(check_batch(frame, contract, schema, ctx, opened.display, skip))
+            report.add_frame(check_batch(frame, contract, schemas, ctx, opened.display, skip))
             rows = typed(frame, contract).with_columns(pl.lit(opened.display).alias(FILE))
             if pending is not None:
                 pending.result()

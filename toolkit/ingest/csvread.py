@@ -32,7 +32,7 @@ from toolkit.ingest.header import check_header_row, first_filled
 from toolkit.ingest.layout import LINE, MAX_COLUMNS, ROW, tidy
 
 #: Rows per batch: every batch is validated and loaded before the next is read.
-BATCH_ROWS = 250_000
+BATCH_ROWS = 200_000
 #: How many records from the top the header is looked for in.
 HEAD_ROWS = 100
 _CSV_FIELD_LIMIT = 2**31 - 1
@@ -57,9 +57,13 @@ def _fields(record: bytes) -> list[str]:
 
 
 def _spans(frame: pl.DataFrame, cells: list[str]) -> pl.Expr:
-    """How many lines each record takes in the file."""
+    """How many lines each record takes in the file (one, in a batch without a line break
+    inside a cell)."""
+    if not cells or not frame.select(pl.any_horizontal(
+            pl.col(c).str.contains("\n", literal=True).any() for c in cells)).item():
+        return pl.lit(1, pl.Int64)
     breaks = [pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in cells]
-    return (pl.sum_horizontal(breaks) + 1).cast(pl.Int64) if breaks else pl.lit(1, pl.Int64)
+    return (pl.sum_horizontal(breaks) + 1).cast(pl.Int64)
 
 
 def _refusal(path: Path, cause: Exception) -> UnreadableFile:
