@@ -134,35 +134,30 @@ def check_possible_duplicates(con: duckdb.DuckDBPyConnection, name: str,
     reported by each); one finding per group, at its latest record, naming the others. A run
     in which a source appears twice is a series of events, not one, and is not reported."""
     place = "from_country" if name == "repatriations" else "country"
-    # Candidates first, from a narrow sort: records with another of their key (hashed into
-    # one number) within the window before or after them. Groups are then formed, by the key
-    # itself, among the candidates only, which in most returns are few.
+    # Islands are found on a narrow projection (row id, hashed key, date): a record starts a
+    # new island unless the record before it, of the same key, is within the window; records
+    # with no neighbour within the window are dropped before the islands are numbered. Only
+    # the members of islands are then joined back to their columns. Groups are formed by the
+    # key itself, so two keys that hash alike are never mixed in a finding.
     present = (f'"{place}" IS NOT NULL AND nationality IS NOT NULL AND persons IS NOT NULL '
                "AND event_date IS NOT NULL AND record_id IS NOT NULL")
     sql = f"""
         WITH keyed AS (
-            SELECT rowid AS rid, hash("{place}", nationality, persons) AS k, event_date
+            SELECT rowid AS rid, hash("{place}", nationality, persons) AS k, event_date AS d
             FROM "{name}" WHERE {present}
         ), gaps AS (
-            SELECT rid, event_date - lag(event_date) OVER w AS before,
-                   lead(event_date) OVER w - event_date AS after
-            FROM keyed WINDOW w AS (PARTITION BY k ORDER BY event_date)
-        ), candidates AS (
-            SELECT record_id, event_date, "{place}" AS place, nationality, persons, source_id,
-                   __file, __row, __line
-            FROM "{name}"
-            WHERE rowid IN (SELECT rid FROM gaps WHERE before <= {DUPLICATE_WINDOW_DAYS}
-                                                     OR after <= {DUPLICATE_WINDOW_DAYS})
-        ), marked AS (
-            SELECT *, CASE WHEN event_date - lag(event_date) OVER w <= {DUPLICATE_WINDOW_DAYS}
-                           THEN 0 ELSE 1 END AS starts
-            FROM candidates WINDOW w AS (PARTITION BY place, nationality, persons
-                                         ORDER BY event_date, __file, __row)
-        ), grouped AS (
-            SELECT *, sum(starts) OVER (PARTITION BY place, nationality, persons
-                                        ORDER BY event_date, __file, __row
-                                        ROWS UNBOUNDED PRECEDING) AS grp
-            FROM marked
+            SELECT rid, k, d, d - lag(d) OVER w AS before, lead(d) OVER w - d AS after
+            FROM keyed WINDOW w AS (PARTITION BY k ORDER BY d, rid)
+        ), islands AS (
+            SELECT rid, sum(CASE WHEN before <= {DUPLICATE_WINDOW_DAYS} THEN 0 ELSE 1 END)
+                            OVER (PARTITION BY k ORDER BY d, rid ROWS UNBOUNDED PRECEDING)
+                       AS island
+            FROM gaps
+            WHERE before <= {DUPLICATE_WINDOW_DAYS} OR after <= {DUPLICATE_WINDOW_DAYS}
+        ), members AS (
+            SELECT t.record_id, t.event_date, t."{place}" AS place, t.nationality, t.persons,
+                   t.source_id, t.__file, t.__row, t.__line, i.island
+            FROM "{name}" t JOIN islands i ON t.rowid = i.rid
         ), groups AS (
             SELECT arg_max(record_id, (event_date, __file, __row)) AS value,
                    max(event_date) AS event_date, place, nationality, persons,
@@ -172,7 +167,7 @@ def check_possible_duplicates(con: duckdb.DuckDBPyConnection, name: str,
                    count(*) - 1 AS others,
                    list(record_id || ' (' || event_date || ', ' || __file || ' row ' || __row
                         || ')' ORDER BY event_date, __file, __row)[1:-2][1:{MAX_LISTED}] AS listed
-            FROM grouped GROUP BY place, nationality, persons, grp
+            FROM members GROUP BY place, nationality, persons, island
             HAVING count(*) > 1 AND count(DISTINCT source_id) = count(*)
         )
         SELECT 'possible_duplicate' AS rule, '{name}' AS dataset, file, "row",

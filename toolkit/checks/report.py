@@ -239,13 +239,14 @@ class Report:
             return path.read_text(encoding="utf-8")
 
     def copy_into(self, con: duckdb.DuckDBPyConnection, table: str = "findings") -> None:
-        """Write the distinct findings, in report order, into ``table`` of another database."""
+        """Write the distinct findings into ``table`` of another database (read it ordered by
+        :data:`ORDER`)."""
         self.flush()
         columns = ", ".join(f'"{f}" {t}' for f, t in _TYPES.items())
         con.execute(f'CREATE TABLE "{table}" ({columns})')
         cursor = duck_cursor(self.con)
         reader = cursor.sql(
-            f"SELECT DISTINCT * FROM findings ORDER BY {ORDER}").to_arrow_reader(100_000)
+            "SELECT DISTINCT * FROM findings").to_arrow_reader(100_000)
         con.register("incoming_findings", reader)
         con.execute(f'INSERT INTO "{table}" SELECT * FROM incoming_findings')
         con.unregister("incoming_findings")
