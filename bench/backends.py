@@ -29,12 +29,12 @@ POLARS = """
 import datetime as dt, sys
 from pathlib import Path
 import polars as pl
-from toolkit.checks.batch import Skip, check_batch
-from toolkit.checks.cells import Context, build_schema, typed, with_parsed
+from toolkit.checks.batch import Schemas, Skip, check_batch
+from toolkit.checks.cells import Context, typed, with_parsed
 from toolkit.contracts import load_contracts
 from toolkit.warehouse import Staging
 contract = load_contracts()["detentions"]
-schema, ctx = build_schema(contract, dt.date(2026, 1, 1)), Context(dt.date(2026, 1, 1))
+schemas, ctx = Schemas.of(contract, dt.date(2026, 1, 1)), Context(dt.date(2026, 1, 1))
 store = Staging(Path(sys.argv[2]), load_contracts())
 whole = sys.argv[3] == "whole"
 frames = (pl.read_csv(sys.argv[1], infer_schema=False).iter_slices(10**9) if whole
@@ -45,7 +45,7 @@ for raw in frames:
     rows = pl.int_range(start, start + frame.height, dtype=pl.Int64, eager=True)
     start += frame.height
     frame = with_parsed(frame.with_columns(rows.alias("__row"), rows.alias("__line")), contract)
-    assert check_batch(frame, contract, schema, ctx, "d.csv", Skip()).height == 0
+    assert check_batch(frame, contract, schemas, ctx, "d.csv", Skip()).height == 0
     store.insert("detentions", typed(frame, contract).with_columns(
         pl.lit("d.csv").alias("__file")))
 store.con.execute("CHECKPOINT")

@@ -244,8 +244,7 @@ def bulletin_cmd(
             raise CliError("--build-dir goes with --preview")
         _publish(out_dir, as_of, period, True)
         return
-    from toolkit.bulletin import BulletinError, build_bulletin
-    from toolkit.bulletin import RenderError
+    from toolkit.bulletin import BulletinError, RenderError, build_bulletin
 
     try:
         with progress() as step:
