@@ -66,7 +66,7 @@ import sys, time
 import duckdb
 start = time.perf_counter()
 con = duckdb.connect(sys.argv[2])
-con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{sys.argv[1]}')")
+con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv({sys.argv[1].split(',')!r})")
 con.execute("CHECKPOINT")
 con.close()
 print(time.perf_counter() - start)
@@ -84,9 +84,9 @@ print(time.perf_counter() - start)
 """
 
 
-def baseline(csv: Path, db: Path) -> dict:
+def baseline(files: list[Path], db: Path) -> dict:
     db.unlink(missing_ok=True)
-    return run([sys.executable, "-c", BASELINE, str(csv), str(db)])
+    return run([sys.executable, "-c", BASELINE, ",".join(str(f) for f in files), str(db)])
 
 
 def toolkit_load(raw: Path, out: Path) -> dict:
@@ -157,10 +157,10 @@ def machine() -> dict:
 
 
 def measure(name: str, raw: Path, rounds: int) -> dict:
-    csv = next(iter(sorted((raw / "detentions").glob("*.csv"))))
+    files = sorted((raw / "detentions").glob("*.csv"))
     samples = []
     for i in range(rounds):
-        base = baseline(csv, BENCH / "baseline.duckdb")
+        base = baseline(files, BENCH / "baseline.duckdb")
         tool = toolkit_load(raw, BENCH / f"out-{name}")
         samples.append({"baseline": base, "toolkit": tool,
                         "ratio": tool["work_s"] / base["work_s"],
