@@ -54,8 +54,8 @@ def page() -> dict:
     return parse_page(PAGE.read_text(encoding="utf-8"))
 
 
-TYPE_MAP = {"text": {"string", "id_list", "url"}, "date": {"date"}, "enum": {"enum"},
-            "ISO3": {"iso3"}, "integer": {"integer"}}
+TYPE_MAP = {"text": {"string", "url"}, "identifier": {"id"}, "identifiers": {"id_list"},
+            "date": {"date"}, "enum": {"enum"}, "ISO3": {"iso3"}, "integer": {"integer"}}
 
 
 def expected_columns(page: dict, dataset: str) -> dict[str, dict]:

@@ -96,8 +96,8 @@ EXPECTED = {
     "detentions-unquoted-comma.csv": (1, [("ragged_row", 3, None, None)]),
     "detentions-utf-16.csv": (U, [("unreadable_file", None, None, None)]),
     "repatriations-detention-ids-odd.csv": (1, [
-        ("unknown_detention", 3, "detention_ids", "DET-002 DET-001"),
-        ("unknown_detention", 4, "detention_ids", "DET-002,DET-001"),
+        ("id_format", 3, "detention_ids", "DET-002 DET-001"),
+        ("id_format", 4, "detention_ids", "DET-002,DET-001"),
     ]),
 }
 
@@ -115,6 +115,9 @@ MESSAGES = {
     "detentions-unquoted-comma.csv": "the row has 16 fields but the header has 15; is a comma "
     "inside a value not quoted? The fields after the last column were ignored",
     "detentions-utf-16.csv": "the file is UTF-16 text; save it as CSV UTF-8",
+    "repatriations-detention-ids-odd.csv": "'DET-002,DET-001' is not an identifier: use "
+    "letters, digits and - . _ : / only, at most 64 characters, starting with a letter or "
+    "digit; separate several ids with ';'",
 }
 
 
@@ -195,8 +198,8 @@ def test_a_huge_line_without_commas_is_one_too_long_cell(make_raw):
     text = to_csv(DET_HEADER, [det_line(1)]) + "y" * 3_000_000 + "\n"
     result = validate(with_file(make_raw, "detentions-huge-line-no-commas.csv", text.encode()),
                       AS_OF)
-    assert ("too_long", 3, "record_id") in [(f.rule, f.row, f.column)
-                                            for f in result.report.findings]
+    assert ("id_format", 3, "record_id") in [(f.rule, f.row, f.column)
+                                             for f in result.report.findings]
     assert result.report.exit_code == EXIT_INVALID
 
 

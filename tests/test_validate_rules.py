@@ -209,6 +209,26 @@ CASES = [
               '\'=HYPERLINK("https://example.org","more")\' starts with \'=\', so a spreadsheet '
               "would run it as a formula; reword it so that it does not start with '='"),
          ]),
+    case("detentions-phone-in-notes", "detentions",
+         changed("detentions", {3: {"notes": "family reached on ０１０\u200b1234\u200b5678"}}), [
+             ("personal_data", DET + "detentions-phone-in-notes.csv", 3, "notes",
+              "family reached on 01*********",
+              "'family reached on 01*********' holds what looks like a telephone number of a "
+              "person; the records hold counts of people, never how to reach or identify one: "
+              "remove it"),
+             ("unsafe_text", DET + "detentions-phone-in-notes.csv", 3, "notes",
+              "family reached on ０１０\u200b1234\u200b5678",
+              "'family reached on ０１０\\u200b1234\\u200b5678' contains the invisible zero-width "
+              "character U+200B, which makes two different values look the same; delete it"),
+         ]),
+    case("detentions-id-with-a-line-break", "detentions",
+         changed("detentions", {3: {"record_id": "DET-002\n# This release is withdrawn"}}), [
+             ("id_format", DET + "detentions-id-with-a-line-break.csv", 3, "record_id",
+              "DET-002\n# This release is withdrawn",
+              "'DET-002\\n# This release is withdrawn' is not an identifier: use letters, "
+              "digits and - . _ : / only, at most 64 characters, starting with a letter or "
+              "digit"),
+         ]),
     case("detentions-huge-notes", "detentions",
          changed("detentions", {3: {"notes": "x" * 10_001}}), [
              ("too_long", DET + "detentions-huge-notes.csv", 3, "notes", "x" * 119 + "…",

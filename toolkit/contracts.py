@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 #: Logical types a contract column can have.
-TYPES = ("string", "date", "integer", "enum", "iso3", "url", "id_list")
+TYPES = ("string", "id", "date", "integer", "enum", "iso3", "url", "id_list")
 
 #: The ICAO Doc 9303 code the contract allows for several or unknown nationalities.
 UNSPECIFIED_NATIONALITY = "XXX"

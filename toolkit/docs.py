@@ -19,7 +19,8 @@ from toolkit.contracts import ALL_DATASETS, EVENT_DATASETS, Column, Contract, lo
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 PAGES = ("data-contract.md", "validation-rules.md")
-_TYPES = {"string": "text", "url": "text (address)", "id_list": "text (ids)", "date": "date",
+_TYPES = {"string": "text", "id": "identifier", "url": "text (address)",
+          "id_list": "identifiers, `;`-separated", "date": "date",
           "iso3": "ISO3", "enum": "enum"}
 
 

@@ -8,12 +8,12 @@ word their findings with Polars expressions, the others row by row.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import duckdb
 import polars as pl
 
+from toolkit.checks.cells import ID_PATTERN
 from toolkit.checks.report import Report, findings_frame
 from toolkit.contracts import EVENT_DATASETS, Contract
 from toolkit.textsafety import shorten
@@ -81,10 +81,6 @@ def check_sources(con: duckdb.DuckDBPyConnection, report: Report) -> None:
                 for f, r, n, v in frame.iter_rows()))
 
 
-def _id_hint(token: str) -> str:
-    return "; separate several detention ids with ';'" if re.search(r"[\s,]", token) else ""
-
-
 def check_detention_links(con: duckdb.DuckDBPyConnection, report: Report) -> None:
     """``unknown_detention`` and ``detention_after_repatriation``: each id of detention_ids
     (``;``-separated; spaces around ids and a trailing ``;`` do not matter) must be a
@@ -102,14 +98,15 @@ def check_detention_links(con: duckdb.DuckDBPyConnection, report: Report) -> Non
         )
         SELECT l.__file, l.__row, l.__line, l.event_date, l.det, k.det_date
         FROM links l LEFT JOIN known k USING (det)
-        WHERE l.det <> '' AND (k.det IS NULL OR k.det_date > l.event_date)"""
-    for frame in _batches(con, sql):
+        WHERE l.det <> '' AND regexp_matches(l.det, ?)
+          AND (k.det IS NULL OR k.det_date > l.event_date)"""
+    for frame in _batches(con, sql, [ID_PATTERN]):
         records = []
         for file, row, line, date, det, det_date in frame.iter_rows():
             if det_date is None:
                 records.append({"rule": "unknown_detention", "value": shorten(det),
                                 "message": f"detention {shorten(det)!r} is not in the "
-                                           f"detentions{_id_hint(det)}", "file": file,
+                                           "detentions", "file": file,
                                 "row": row, "line": line})
             else:
                 records.append({"rule": "detention_after_repatriation", "value": det,

@@ -124,6 +124,8 @@ def check_batch(frame: pl.DataFrame, contract: Contract, schemas: Schemas, ctx: 
             col = contract.column(column)
             value = text[parsed_name(col) if cell.parsed_value else column][index]
             message = cell.message(value, col, ctx)
+            if cell.shown is not None:
+                value = cell.shown(str(value))
         records.append({"rule": rule, "dataset": contract.name, "file": display, "row": row,
                         "column": column, "value": shorten(value), "message": message,
                         "line": line})

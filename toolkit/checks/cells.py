@@ -25,6 +25,8 @@ import pycountry
 
 from toolkit.contracts import UNSPECIFIED_NATIONALITY, Column, Contract
 from toolkit.ingest import LINE, ROW
+from toolkit.checks.personal import describe as describe_identifiers
+from toolkit.checks.personal import holds_identifier, masked
 from toolkit.textsafety import (
     FORBIDDEN_PATTERN,
     FORMULA_PATTERN,
@@ -41,6 +43,10 @@ MAX_CELL_CHARS = 10_000
 MAX_COUNT = 10_000_000_000
 #: Contract types held as text, checked for unsafe content and length.
 TEXT_TYPES = ("string", "url", "id_list")
+#: An identifier (record_id, source_id, each id of an id list): letters and digits first, then
+#: those and ``- . _ : /``, at most 64 characters; no space, line break, markup or invisible
+#: character can be part of one.
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$"
 URL_PATTERN = r"(?i)^https?://[^\s/]+\S*$"
 _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
@@ -219,12 +225,26 @@ class CellRule:
     passes: Callable[[pl.Expr, pl.Expr | None, Column, Context], pl.Expr]
     message: Callable[[object, Column, Context], str]
     parsed_value: bool = False
+    #: How the finding shows the value (as it is, unless this says otherwise).
+    shown: Callable[[str], str] | None = None
 
 
 def _within(bound: Callable[[pl.Expr, Column, Context], pl.Expr]):
     def passes(c: pl.Expr, value: pl.Expr | None, col: Column, ctx: Context) -> pl.Expr:
         return value.is_null() | bound(value, col, ctx)
     return passes
+
+
+def _ids_ok(c: pl.Expr, value: pl.Expr | None, col: Column, ctx: Context) -> pl.Expr:
+    if col.type == "id":
+        return c.str.contains(ID_PATTERN)
+    tokens = c.str.split(";").list.eval(pl.element().str.strip_chars())
+    return tokens.list.eval((pl.element() == "") | pl.element().str.contains(ID_PATTERN)
+                            ).list.all()
+
+
+def _no_identifier(c: pl.Expr, value: pl.Expr | None, col: Column, ctx: Context) -> pl.Expr:
+    return ~c.map_batches(holds_identifier, return_dtype=pl.Boolean)
 
 
 def _unsafe(c: pl.Expr, value: pl.Expr | None, col: Column, ctx: Context) -> pl.Expr:
@@ -249,6 +269,13 @@ CELL_RULES: tuple[CellRule, ...] = (
              lambda c, v, col, ctx: c.is_in(sorted(iso3_codes())),
              lambda v, col, ctx: f"{shorten(v)!r} is not an ISO 3166-1 alpha-3 code (use XXX "
                                  f"for several or unknown){_iso3_hint(str(v))}"),
+    CellRule("id_format", lambda col: col.type in ("id", "id_list"), _ids_ok,
+             lambda v, col, ctx: f"{shorten(v)!r} is not an identifier: use letters, digits and "
+                                 "- . _ : / only, at most 64 characters, starting with a letter "
+                                 "or digit" + ("; separate several ids with ';'"
+                                               if col.type == "id_list" else "")),
+    CellRule("personal_data", lambda col: col.type == "string", _no_identifier,
+             lambda v, col, ctx: describe_identifiers(str(v)), shown=masked),
     CellRule("url_scheme", lambda col: col.type == "url",
              lambda c, v, col, ctx: c.str.contains(URL_PATTERN),
              lambda v, col, ctx: f"{shorten(v)!r} is not an http:// or https:// address"),

@@ -105,6 +105,18 @@ _CATALOGUE = (
          "holds an invisible or direction-changing character (controls, bidirectional marks "
          "and overrides, zero-width characters, Unicode line separators). Published files "
          "neutralise such text anyway; refusing it at the door keeps returns clean."),
+    Rule("personal_data", ERROR, "cell",
+         "a telephone number, e-mail address, passport or resident registration number",
+         "A text cell holds what looks like a telephone number (libphonenumber's matcher, "
+         "for Korea and the countries of the records, and international numbers), an e-mail "
+         "address, a passport number or a Korean resident registration number (python-stdnum), "
+         "found after the text is normalised (NFKC, invisible characters removed). The finding "
+         "shows the value masked. Names cannot be found by a pattern: notes are also held back "
+         "from publication until reviewed."),
+    Rule("id_format", ERROR, "cell", "an identifier with characters an identifier cannot have",
+         "record_id, source_id and each id of detention_ids are letters and digits, then those "
+         "and `- . _ : /`, at most 64 characters: no space, line break, markup or invisible "
+         "character can make two ids look alike or change a page they are printed on."),
     Rule("too_long", ERROR, "cell", "a cell longer than any real value",
          "A text cell of more than 10,000 characters (a quote left open swallowed the file, or "
          "something was pasted by mistake)."),
