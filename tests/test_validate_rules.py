@@ -281,6 +281,11 @@ CASES = [
               "DET-003", "DET-003 (2025-10-03, KHM, KOR, 10 persons) may be the same event as "
               "DET-001 (2025-10-01, detentions/detentions-possible-duplicate.csv row 2)"),
          ], EXIT_OK),
+    Case("reviews-bad-decision", {"reviews/notes.csv": "dataset,record_id,column,sha256,decision,"
+                                  "reviewed_on\ndetentions,DET-002,notes,abc,maybe,2026-12-07\n"},
+         [("review_register", "reviews/notes.csv", 2, "decision", "maybe",
+           "every row names dataset, record_id, column and sha256, and a decision publish or "
+           "withhold")]),
     case("fatalities-header-only", "fatalities", to_csv(base_rows("fatalities")[0], []), [
         ("no_rows", "fatalities/fatalities-header-only.csv", None, None, None,
          "the file has a header but no rows"),

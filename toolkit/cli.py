@@ -189,6 +189,19 @@ def _print_release(release, out_dir: Path) -> None:
         if (release.dir / name).is_file():
             out.print(f"  {name}: {release.dir / name}")
     out.print(f"  manifest: {release.manifest_path}")
+    from toolkit.checks.review import withheld
+    from toolkit.contracts import load_contracts
+    from toolkit.warehouse import connect
+
+    con = connect(out_dir)
+    try:
+        held = withheld(con, load_contracts())
+    finally:
+        con.close()
+    if held["not reviewed"]:
+        n = held["not reviewed"]
+        out.print(f"Withheld from the open files: {n} note{'s' * (n != 1)} not yet reviewed "
+                  "for publication (`toolkit review` lists them).")
 
 
 def _publish(out_dir: Path, as_of: str | None, period: str | None, bulletin: bool) -> None:
@@ -298,6 +311,36 @@ def build_cmd(
     out.print(f"Valid: {result.report.count('warning')} warnings "
               "(`toolkit validate` lists them).")
     _print_release(result.release, out_dir)
+
+
+@app.command("review")
+def review_cmd(
+    raw: RawOpt = Path("data/raw"),
+    as_of: AsOfOpt = None,
+    encoding: EncodingOpt = None,
+    out_file: Annotated[Path | None, typer.Option(
+        "--out", help="Write the texts awaiting review as CSV to this file (default: print "
+        "them).")] = None,
+) -> None:
+    """List the free texts (notes) awaiting review, which stay out of the open files until a
+    row of reviews/notes.csv says they may be published."""
+    from toolkit.checks.review import REGISTER
+
+    result = run_validation(raw, parse_as_of(as_of), encoding)
+    pending = result.pending_review()
+    if out_file is not None:
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        pending.with_columns(decision=None, reviewed_on=None).select(
+            "dataset", "record_id", "column", "sha256", "decision", "reviewed_on", "text"
+        ).write_csv(out_file)
+        out.print(f"{pending.height} texts await review; written to {out_file}. Fill in "
+                  f"decision (publish or withhold) and reviewed_on, then add the rows (without "
+                  f"the text column) to {raw / REGISTER}.")
+        return
+    for row in pending.iter_rows(named=True):
+        out.print(f"{escape(row['dataset'])} {escape(row['record_id'])} {row['column']} "
+                  f"{row['sha256']}: {escape(row['text'])}")
+    out.print(f"{pending.height} texts await review.")
 
 
 @app.command("synth")

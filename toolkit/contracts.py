@@ -50,6 +50,8 @@ class Column:
     references: str | None = None
     example: str | None = None
     public: bool = True
+    #: Free text that reaches the open files only once reviewed (toolkit.checks.review).
+    review: bool = False
 
     @property
     def duckdb_type(self) -> str:
@@ -110,7 +112,7 @@ def schemas_dir() -> Path:
 def _column(spec: dict, where: str) -> Column:
     unknown = set(spec) - {
         "name", "type", "required", "description", "values", "min", "max",
-        "max_column", "references", "example", "public",
+        "max_column", "references", "example", "public", "review",
     }
     if unknown:
         raise ContractError(f"{where}: unknown keys {sorted(unknown)}")
@@ -130,6 +132,7 @@ def _column(spec: dict, where: str) -> Column:
         references=spec.get("references"),
         example=spec.get("example"),
         public=bool(spec.get("public", True)),
+        review=bool(spec.get("review", False)),
     )
 
 

@@ -65,6 +65,9 @@ _CATALOGUE = (
          "one); another sheet whose header names the contract's columns would be left out."),
     Rule("no_rows", WARNING, "file", "a file with a header but no rows",
          "A header and nothing else: a quarter with no fatalities, or a file cut short."),
+    Rule("review_register", ERROR, "file", "a row of the review register that cannot be used",
+         "A row of `reviews/notes.csv` (the register of reviewed free text) without a dataset, "
+         "record_id, column or sha256, or whose decision is not `publish` or `withhold`."),
     Rule("unknown_column", ERROR, "header", "a column that the contract does not list",
          "A header name that is not a column of the contract (with a suggestion for a "
          "misspelling), or values in a column without a name. Names are matched ignoring "

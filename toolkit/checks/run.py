@@ -23,6 +23,7 @@ from toolkit.checks.batch import Schemas, Skip, check_batch
 from toolkit.checks.cells import Context, typed, with_parsed
 from toolkit.checks.columns import Columns, match_columns
 from toolkit.checks.report import Finding, Report, findings_frame
+from toolkit.checks.review import load_register, pending_texts
 from toolkit.checks.rules import EXIT_OK
 from toolkit.contracts import ALL_DATASETS, Contract, load_contracts
 from toolkit.ingest import (
@@ -71,6 +72,16 @@ class Validation:
             return con.sql(query).pl()
         finally:
             con.close()
+
+    def pending_review(self) -> pl.DataFrame:
+        """The free texts awaiting review, with the register columns to fill in."""
+        if self.staging is None:
+            raise FileNotFoundError("this validation kept no tables")
+        cursor = duck_cursor(self.staging.con)
+        try:
+            return pending_texts(cursor, load_contracts())
+        finally:
+            cursor.close()
 
     @property
     def tables(self) -> dict[str, pl.DataFrame]:
@@ -217,6 +228,7 @@ def validate(raw_dir: Path, as_of: dt.date | None = None, encoding: str | None =
             if readable:
                 loaded.add(name)
         say("checking across rows and datasets")
+        load_register(raw_dir, store.con, report)
         check_across(store.con, contracts, loaded, report)
         _without_ragged_noise(report)
         if out_dir is not None and report.exit_code == EXIT_OK:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import duckdb
 
-from toolkit.contracts import EVENT_DATASETS
+from toolkit.checks.review import publishable
+from toolkit.contracts import EVENT_DATASETS, load_contracts
 from toolkit.periods import Period, latest_complete_quarter
 from toolkit.publish.release import PublishError
 from toolkit.warehouse import (
@@ -47,8 +48,13 @@ def open_release_connection(out_dir: Path, as_of: dt.date | None
                 f"the warehouse was loaded as of {loaded}; a release as of {as_of} needs "
                 f"`toolkit load --as-of {as_of}` first")
         day = f"DATE '{as_of.isoformat()}'"
+        contracts = load_contracts()
         for name in EVENT_DATASETS:
-            con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM wh."{name}" '
+            # Free text that has not been reviewed for publication is empty in every view.
+            reviewed = [publishable(contracts[name], c.name, "t", "wh.text_reviews")
+                        + f' AS "{c.name}"' for c in contracts[name].columns if c.review]
+            replace = f"REPLACE ({', '.join(reviewed)}) " if reviewed else ""
+            con.execute(f'CREATE VIEW "{name}" AS SELECT * {replace}FROM wh."{name}" t '
                         f"WHERE event_date <= {day}")
         # sources cited only by records after the as-of date are not part of that release
         con.execute(
