@@ -23,10 +23,10 @@ import pandera.polars as pa
 import polars as pl
 import pycountry
 
-from toolkit.contracts import UNSPECIFIED_NATIONALITY, Column, Contract
-from toolkit.ingest import LINE, ROW
 from toolkit.checks.personal import describe as describe_identifiers
 from toolkit.checks.personal import holds_identifier, masked
+from toolkit.contracts import UNSPECIFIED_NATIONALITY, Column, Contract
+from toolkit.ingest import LINE, ROW
 from toolkit.textsafety import (
     FORBIDDEN_PATTERN,
     FORMULA_PATTERN,

@@ -39,7 +39,7 @@ PASSPORT = re.compile(r"(?<![A-Za-z0-9])[A-Z](?:\d{8}|\d{3}[A-Z]\d{4})(?![A-Za-z
 #: shape, confirmed by python-stdnum.
 _RRN_SHAPE = re.compile(r"(?<!\d)(\d{6})-?(\d{7})(?!\d)")
 #: Text that could hold any of them (seven digits, or an @): the others are never looked at.
-CANDIDATE = r"[0-9０-９].*[0-9０-９].*[0-9０-９].*[0-9０-９].*[0-9０-９].*[0-9０-９].*[0-9０-９]|[@＠]"
+CANDIDATE = r"(?:[0-9０-９][^0-9０-９]*){7}|[@＠]"
 
 
 @dataclass(frozen=True)
