@@ -16,7 +16,8 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-FILES = ("publisher.yaml", "bulletin.yaml", "disclosure.yaml", "release-calendar.yaml")
+FILES = ("publisher.yaml", "bulletin.yaml", "disclosure.yaml", "release-calendar.yaml",
+         "limits.yaml")
 #: The scam_link statuses of the fatalities contract, in its order.
 SCAM_LINKS = ("confirmed", "suspected", "under_investigation", "none_known")
 DEFAULT_SCOPE = ("confirmed", "suspected", "under_investigation")
@@ -76,6 +77,18 @@ class Disclosure:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """What a raw return may be, checked before it is read (``limits.yaml``)."""
+
+    max_files: int = 2000
+    max_xlsx_uncompressed_bytes: int = 2**30
+    max_xlsx_ratio: int = 100
+    max_parquet_rows: int = 50_000_000
+    max_parquet_uncompressed_bytes: int = 2**33
+    min_parquet_bytes_per_row: int = 1
+
+
+@dataclass(frozen=True)
 class PlannedRelease:
     date: dt.date
     period: str
@@ -84,11 +97,27 @@ class PlannedRelease:
 @dataclass(frozen=True)
 class ReleaseCalendar:
     releases: tuple[PlannedRelease, ...] = ()
+    #: The time zone the planned dates are days of (an IANA name).
+    timezone: str = "UTC"
+
+    def today(self, now: dt.datetime | None = None) -> dt.date:
+        """The date in the calendar's time zone at ``now`` (default: the current time)."""
+        from zoneinfo import ZoneInfo
+
+        moment = now if now is not None else dt.datetime.now(dt.UTC)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+        return moment.astimezone(ZoneInfo(self.timezone)).date()
 
     def next_after(self, as_of: dt.date) -> dt.date | None:
         """The first planned release after ``as_of`` ("next release" everywhere)."""
         later = sorted(r.date for r in self.releases if r.date > as_of)
         return later[0] if later else None
+
+    def planned_on(self, day: dt.date) -> PlannedRelease | None:
+        """The release planned for ``day``; None when ``day`` is not a release day (the
+        scheduled workflow publishes only on these days)."""
+        return next((r for r in self.releases if r.date == day), None)
 
 
 @dataclass(frozen=True)
@@ -98,6 +127,7 @@ class Config:
     bulletin: BulletinSettings = field(default_factory=BulletinSettings)
     disclosure: Disclosure = field(default_factory=Disclosure)
     calendar: ReleaseCalendar = field(default_factory=ReleaseCalendar)
+    limits: Limits = field(default_factory=Limits)
 
 
 def config_dir() -> Path:
@@ -186,9 +216,29 @@ def read_disclosure(path: Path) -> Disclosure:
     return Disclosure(threshold=threshold)
 
 
+def read_limits(path: Path) -> Limits:
+    doc = _read(path, required=False)
+    names = set(Limits.__dataclass_fields__)
+    _unknown(doc, names, path)
+    values = {}
+    for key, value in doc.items():
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ConfigError(f"{path}: {key} must be a whole number >= 1, not {value!r}")
+        values[key] = value
+    return Limits(**values)
+
+
 def read_calendar(path: Path) -> ReleaseCalendar:
     doc = _read(path, required=False)
-    _unknown(doc, {"releases"}, path)
+    _unknown(doc, {"releases", "timezone"}, path)
+    timezone = doc.get("timezone") or "UTC"
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(str(timezone))
+    except (ValueError, LookupError):
+        raise ConfigError(f"{path}: timezone {timezone!r} is not a time zone name such as "
+                          f"Asia/Seoul") from None
     planned = []
     for item in doc.get("releases") or []:
         if not isinstance(item, dict) or "date" not in item:
@@ -201,7 +251,7 @@ def read_calendar(path: Path) -> ReleaseCalendar:
         if not isinstance(day, dt.date):
             raise ConfigError(f"{path}: {item!r} has no date in the form YYYY-MM-DD")
         planned.append(PlannedRelease(day, str(item.get("period") or "")))
-    return ReleaseCalendar(tuple(sorted(planned, key=lambda r: r.date)))
+    return ReleaseCalendar(tuple(sorted(planned, key=lambda r: r.date)), str(timezone))
 
 
 def load_config(folder: Path | None = None) -> Config:
@@ -213,4 +263,5 @@ def load_config(folder: Path | None = None) -> Config:
         bulletin=read_bulletin(folder / "bulletin.yaml"),
         disclosure=read_disclosure(folder / "disclosure.yaml"),
         calendar=read_calendar(folder / "release-calendar.yaml"),
+        limits=read_limits(folder / "limits.yaml"),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -35,8 +36,7 @@ class Period:
 
 
 def _month_end(year: int, month: int) -> dt.date:
-    nxt = dt.date(year + month // 12, month % 12 + 1, 1)
-    return nxt - dt.timedelta(days=1)
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
 def quarter(year: int, q: int) -> Period:

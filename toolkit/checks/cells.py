@@ -58,8 +58,9 @@ def iso3_codes() -> frozenset[str]:
 
 
 def parse_date(c: pl.Expr) -> pl.Expr:
-    """A ``YYYY-MM-DD`` text as a date; null for anything else."""
-    return pl.when(c.str.contains(_DATE)).then(c.str.to_date("%Y-%m-%d", strict=False))
+    """A ``YYYY-MM-DD`` text as a date of years 1 to 9999; null for anything else."""
+    ok = c.str.contains(_DATE) & ~c.str.starts_with("0000")
+    return pl.when(ok).then(c.str.to_date("%Y-%m-%d", strict=False))
 
 
 def parse_integer(c: pl.Expr) -> pl.Expr:

@@ -54,6 +54,9 @@ _CATALOGUE = (
     Rule("ragged_row", ERROR, "file", "a row with more fields than the header",
          "A CSV row with more fields than the header (usually a comma inside a value that is "
          "not quoted). The row's other findings are not reported: its cells are shifted."),
+    Rule("invalid_text", ERROR, "file", "a cell whose bytes are not UTF-8 text",
+         "A text cell of a Parquet return holds bytes that are not UTF-8; the cell is reported "
+         "at its row and treated as empty."),
     Rule("formula_cell", ERROR, "file",
          "a spreadsheet formula or error value instead of a value",
          "An XLSX cell holding a formula (`=300+1`) or an error (`#DIV/0!`): a return holds "

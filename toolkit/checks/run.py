@@ -25,6 +25,7 @@ from toolkit.checks.columns import Columns, match_columns
 from toolkit.checks.report import Finding, Report, findings_frame
 from toolkit.checks.review import load_register, pending_texts
 from toolkit.checks.rules import EXIT_OK
+from toolkit.config import Limits, config_dir, read_limits
 from toolkit.contracts import ALL_DATASETS, Contract, load_contracts
 from toolkit.ingest import (
     FILE,
@@ -156,13 +157,37 @@ def _without_ragged_noise(report: Report) -> None:
                    'AND g."row" = f."row")')
 
 
+def _discover_all(raw_dir: Path, contracts: dict[str, Contract], limits: Limits,
+                  report: Report) -> dict[str, list[Path]] | None:
+    """Every dataset's files; None (and a finding) when a folder cannot be read or the raw
+    folder holds more files than the limit."""
+    found: dict[str, list[Path]] = {}
+    for name, contract in contracts.items():
+        try:
+            found[name] = discover(raw_dir, contract)
+        except OSError as exc:
+            report.add(_unreadable(contract.raw_path, name, f"cannot read the folder "
+                                   f"{(raw_dir / contract.raw_path).as_posix()} "
+                                   f"({exc.strerror or exc})"))
+            return None
+    total = sum(len(paths) for paths in found.values())
+    if total > limits.max_files:
+        report.add(_unreadable(".", None, f"the raw data folder holds {total:,} files, more "
+                               f"than the limit of {limits.max_files:,} (config/limits.yaml); "
+                               "merge the returns of a dataset into fewer files"))
+        return None
+    return found
+
+
 def validate(raw_dir: Path, as_of: dt.date | None = None, encoding: str | None = None, *,
-             out_dir: Path | None = None,
+             out_dir: Path | None = None, limits: Limits | None = None,
              progress: Callable[[str], None] | None = None) -> Validation:
     """Validate every raw file under ``raw_dir``; with ``out_dir``, load the warehouse there
-    when the data is valid. Raises ValueError for an ``encoding`` that names no text encoding.
+    when the data is valid. ``limits`` defaults to the configuration's ``limits.yaml``.
+    Raises ValueError for an ``encoding`` that names no text encoding.
     """
     check_encoding(encoding)
+    limits = limits or read_limits(config_dir() / "limits.yaml")
     raw_dir = Path(raw_dir)
     as_of = as_of or dt.date.today()
     say = progress or (lambda _: None)
@@ -180,11 +205,12 @@ def validate(raw_dir: Path, as_of: dt.date | None = None, encoding: str | None =
     inputs: list[tuple[str, str, str, int]] = []
     loaded: set[str] = set()
     try:
-        for name in ALL_DATASETS:
+        found = _discover_all(raw_dir, contracts, limits, report) or {}
+        for name in ALL_DATASETS if found else ():
             contract = contracts[name]
             say(f"reading {name}")
             files[name], rows[name] = [], 0
-            paths = discover(raw_dir, contract)
+            paths = found[name]
             if not paths:
                 report.add(_unreadable(contract.raw_path, name,
                                        missing_message(raw_dir, contract), "missing_input"))
@@ -202,7 +228,8 @@ def validate(raw_dir: Path, as_of: dt.date | None = None, encoding: str | None =
                     continue
                 try:
                     digest = file_sha256(path_)
-                    opened = open_return(path_, name, display, encoding, contract.column_names)
+                    opened = open_return(path_, name, display, encoding, contract.column_names,
+                                         limits)
                 except UnreadableFile as exc:
                     report.add(_unreadable(display, name, str(exc)))
                     continue

@@ -17,6 +17,7 @@ from typing import Protocol
 
 import polars as pl
 
+from toolkit.config import Limits
 from toolkit.ingest.csvread import CsvReturn
 from toolkit.ingest.decode import check_encoding, utf8_file
 from toolkit.ingest.errors import ReadIssue, UnreadableFile
@@ -74,7 +75,7 @@ class Return:
 
 
 def open_return(path: Path, dataset: str, display: str, encoding: str | None = None,
-                known: Iterable[str] = ()) -> Return:
+                known: Iterable[str] = (), limits: Limits | None = None) -> Return:
     """Open one raw file; raise :class:`UnreadableFile` with the reason if it cannot be read.
 
     ``known`` (the contract's column names) lets the reader find a header that is not on the
@@ -91,10 +92,10 @@ def open_return(path: Path, dataset: str, display: str, encoding: str | None = N
             raise
         opened = Return(dataset, display, reader, text.encoding, [], [text.close])
     elif suffix == ".xlsx":
-        reader = XlsxReturn(path, dataset, names)
+        reader = XlsxReturn(path, dataset, names, limits)
         opened = Return(dataset, display, reader, None, list(reader.notes), [reader.close])
     elif suffix == ".parquet":
-        opened = Return(dataset, display, ParquetReturn(path))
+        opened = Return(dataset, display, ParquetReturn(path, limits))
     else:
         raise UnreadableFile(f"unsupported file type {suffix or '(none)'!r}")
     if not any(h.strip() for h in opened.header):

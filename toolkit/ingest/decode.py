@@ -72,7 +72,7 @@ def what_binary(data: bytes) -> str:
         if data.startswith(magic):
             return f"the file is {what}"
     nul = data.find(b"\x00")
-    if nul > 0 and b"\n" in data[:nul] and data[:nul].isascii():
+    if nul > 0 and b"\n" in data[:nul]:
         return (f"line {_line_of(data, nul)} holds a NUL character (byte 0): the file is "
                 "damaged, or is not CSV text")
     return "the file is binary, not CSV text"

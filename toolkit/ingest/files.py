@@ -28,7 +28,7 @@ def discover(raw_dir: Path, contract: Contract) -> list[Path]:
         return []
     return sorted(
         p for p in target.iterdir()
-        if p.is_file() and not p.name.startswith((".", "~$"))
+        if not p.is_dir() and not p.name.startswith((".", "~$"))
         and p.name.lower() not in SYSTEM_FILES
     )
 
@@ -51,7 +51,12 @@ def display_name(path: Path, raw_dir: Path) -> tuple[str, str | None]:
         inside = path.resolve().is_relative_to(raw_dir.resolve())
     except (OSError, RuntimeError):
         inside = False
+    if path.is_symlink() and not path.exists():
+        return display, "the file is a link to a file that does not exist; copy the file in"
     if inside:
+        if not path.is_file():
+            return display, ("the entry is not a regular file (a pipe, socket or device); "
+                             "put the return in as a file")
         return display, None
     if path.is_symlink():
         return display, ("the file is a link to a file outside the raw data folder; "

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import polars as pl
 
-from toolkit.ingest.errors import UnreadableFile
+from toolkit.config import Limits
+from toolkit.ingest.errors import ReadIssue, UnreadableFile
 from toolkit.ingest.layout import LINE, MAX_COLUMNS, ROW, tidy
 
 BATCH_ROWS = 250_000
@@ -18,8 +19,9 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[:100]}" if text else type(exc).__name__
 
 
-def _as_text(name: str, dtype: pl.DataType) -> pl.Expr:
-    """A column's values as the text a CSV export would hold."""
+def _as_text(name: str, dtype: pl.DataType, shown: str) -> pl.Expr:
+    """A column's values as the text a CSV export would hold (``shown``: its name in the
+    file)."""
     col = pl.col(name)
     if dtype.is_float():
         whole = col.is_finite() & (col == col.round(0)) & (col.abs() < 2.0**63)
@@ -32,8 +34,35 @@ def _as_text(name: str, dtype: pl.DataType) -> pl.Expr:
         return pl.when(col).then(pl.lit("TRUE")).when(~col).then(pl.lit("FALSE"))
     if dtype.is_nested() or dtype in (pl.Binary, pl.Object):
         raise UnreadableFile(
-            f"column {name!r} holds {dtype} values; a return holds one plain value per cell")
+            f"column {shown!r} holds {dtype} values; a return holds one plain value per cell")
     return col.cast(pl.String)
+
+
+def _text_issues(column, index: int, start: int) -> tuple[object, list[ReadIssue]]:
+    """A text column of a batch with cells that are not UTF-8 replaced, and an issue for each
+    (pyarrow reads such bytes into a text column without complaint)."""
+    import pyarrow as pa
+
+    try:
+        column.validate(full=True)
+        return column, []
+    except pa.ArrowInvalid:
+        pass
+    values, issues = [], []
+    for offset, raw in enumerate(column.cast(pa.binary()).to_pylist()):
+        if raw is None:
+            values.append(None)
+            continue
+        try:
+            values.append(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            shown = raw.decode("utf-8", "replace")
+            issues.append(ReadIssue(
+                "invalid_text", start + offset, index, shown[:120],
+                f"the cell's bytes are not UTF-8 text (byte {exc.start + 1} is 0x"
+                f"{raw[exc.start]:02x}); write the file again from its source", suppress=True))
+            values.append(None)
+    return pa.array(values, type=pa.string()), issues
 
 
 class ParquetReturn:
@@ -41,7 +70,7 @@ class ParquetReturn:
 
     header_row = 1
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, limits: Limits | None = None):
         with path.open("rb") as fh:
             head = fh.read(4)
             fh.seek(max(0, path.stat().st_size - 4))
@@ -65,19 +94,47 @@ class ParquetReturn:
         if len(self.header) > MAX_COLUMNS:
             raise UnreadableFile(f"the file has {len(self.header):,} columns: is this the right "
                                  "file?")
+        limits = limits or Limits()
+        meta = self.file.metadata
+        rows = meta.num_rows
+        size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        if rows > limits.max_parquet_rows:
+            raise UnreadableFile(
+                f"the file declares {rows:,} rows, more than the limit of "
+                f"{limits.max_parquet_rows:,} (config/limits.yaml); split the return")
+        if rows > 1000 and path.stat().st_size < rows * limits.min_parquet_bytes_per_row:
+            raise UnreadableFile(
+                f"the file declares {rows:,} rows in {path.stat().st_size:,} bytes, less than "
+                f"{limits.min_parquet_bytes_per_row} byte a row (config/limits.yaml): no real "
+                "return is so small, as each record has its own id; the file is damaged or "
+                "built to exhaust memory")
+        if size > limits.max_parquet_uncompressed_bytes:
+            raise UnreadableFile(
+                f"the file's data takes {size:,} bytes uncompressed, more than the limit of "
+                f"{limits.max_parquet_uncompressed_bytes:,} (config/limits.yaml)")
         self.issues: list = []
         self.notes: list[str] = []
 
     def batches(self) -> Iterator[pl.DataFrame]:
+        import pyarrow as pa
+
         cells = [f"c{i}" for i in range(len(self.header))]
         start = 2
         try:
             batches = self.file.iter_batches(batch_size=BATCH_ROWS)
             for batch in batches:
+                # Columns by position: a name used twice is a finding, not a crash.
+                batch = batch.rename_columns(cells)
+                for i, name in enumerate(cells):
+                    if batch.schema.field(name).type in (pa.string(), pa.large_string()):
+                        fixed, issues = _text_issues(batch.column(i), i, start)
+                        if issues:
+                            self.issues.extend(issues)
+                            batch = batch.set_column(i, name, fixed)
                 frame = pl.from_arrow(batch)
                 if not isinstance(frame, pl.DataFrame):
                     raise UnreadableFile("not a readable Parquet file (it holds no table)")
-                exprs = [_as_text(name, frame.schema[name]).alias(cells[i])
+                exprs = [_as_text(name, frame.schema[name], self.header[i]).alias(name)
                          for i, name in enumerate(frame.columns)]
                 text = frame.select(exprs) if exprs else pl.DataFrame()
                 rows = pl.int_range(start, start + batch.num_rows, dtype=pl.Int64, eager=True)

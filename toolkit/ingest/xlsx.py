@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
+from toolkit.config import Limits
 from toolkit.ingest.errors import ReadIssue, UnreadableFile
 from toolkit.ingest.header import (
     HEADER_SEARCH_ROWS,
@@ -72,6 +73,29 @@ def _merged_ranges(sheet) -> list[tuple[int, int, int, int]]:
              int(r2)) for a, r1, b, r2 in _MERGE.findall(xml)]
 
 
+def _check_parts(path: Path, limits: Limits) -> None:
+    """Refuse a workbook whose parts would expand far beyond the file (a decompression bomb)
+    before any part is decompressed: the sizes are in the ZIP archive's directory."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except zipfile.BadZipFile as exc:
+        raise UnreadableFile("the workbook is damaged or cut short (its ZIP archive is "
+                             "incomplete); save it again from Excel") from exc
+    total = sum(p.file_size for p in parts)
+    if total > limits.max_xlsx_uncompressed_bytes:
+        raise UnreadableFile(
+            f"the workbook's parts take {total:,} bytes uncompressed, more than the limit of "
+            f"{limits.max_xlsx_uncompressed_bytes:,} (config/limits.yaml); save the data as CSV")
+    for part in parts:
+        if part.file_size > 2**20 and part.file_size > limits.max_xlsx_ratio * max(
+                part.compress_size, 1):
+            raise UnreadableFile(
+                f"the workbook's part {part.filename!r} expands {part.file_size:,} bytes from "
+                f"{part.compress_size:,}, more than {limits.max_xlsx_ratio} times "
+                "(config/limits.yaml): the file is damaged or built to exhaust memory")
+
+
 def _holds_rows(sheet, known: set[str]) -> bool:
     seen = 0
     for row in sheet.iter_rows(values_only=True):
@@ -88,7 +112,7 @@ def _holds_rows(sheet, known: set[str]) -> bool:
 class XlsxReturn:
     """An XLSX return: header, then rows in batches; issues complete once batches are read."""
 
-    def __init__(self, path: Path, dataset: str, known: set[str]):
+    def __init__(self, path: Path, dataset: str, known: set[str], limits: Limits | None = None):
         import openpyxl
 
         with path.open("rb") as fh:
@@ -99,6 +123,7 @@ class XlsxReturn:
                 else "something else"
             raise UnreadableFile(f"the file is not an XLSX workbook but {what}; save it as .xlsx "
                                  "from Excel, or give it the extension that matches its content")
+        _check_parts(path, limits or Limits())
         try:
             self.book = openpyxl.load_workbook(path, read_only=True, data_only=False)
         except zipfile.BadZipFile as exc:

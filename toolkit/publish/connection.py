@@ -21,6 +21,7 @@ from toolkit.warehouse import (
     FINDINGS_SQL,
     STOCK_SQL,
     WAREHOUSE,
+    first_event_date,
     last_event_date,
     memory,
     sql_string,
@@ -66,6 +67,14 @@ def open_release_connection(out_dir: Path, as_of: dt.date | None
             con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM wh."{name}"')
         con.execute(f"CREATE VIEW stock AS {STOCK_SQL}")
         con.execute(f"CREATE VIEW reconciliation_findings AS {FINDINGS_SQL}")
+        if first_event_date(con) is None:
+            earliest = " UNION ALL ".join(f'SELECT min(event_date) AS d FROM wh."{n}"'
+                                          for n in EVENT_DATASETS)
+            [(first,)] = con.execute(f"SELECT min(d) FROM ({earliest})").fetchall()
+            raise PublishError(
+                f"no event is dated on or before {as_of}, so a release as of that date would "
+                "publish nothing" + (f" (the earliest event is dated {first})" if first else
+                                     " (the warehouse holds no events)"))
     except BaseException:
         con.close()
         raise
