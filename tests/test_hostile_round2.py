@@ -175,7 +175,7 @@ def test_a_parquet_column_named_twice_is_a_duplicate_column(make_raw):
 
 
 def test_a_nul_byte_after_korean_text_names_its_line(make_raw):
-    text = det_rows().encode().replace("Sihanoukville".encode(), "시아누크빌".encode() + b"\x00")
+    text = det_rows().encode().replace(b"Sihanoukville", "시아누크빌".encode() + b"\x00")
     raw = make_raw("nul", {"detentions/detentions.csv": text}, drop=["detentions"])
     [finding] = validate(raw, AS_OF).report.findings
     assert finding.message == ("line 2 holds a NUL character (byte 0): the file is damaged, or "
