@@ -147,7 +147,7 @@ def test_load_writes_the_warehouse_and_says_how_many_rows(make_raw, tmp_path):
 
 
 def test_the_shipped_data_validates_from_the_command_line():
-    done = module("validate", "--raw", str(SHIPPED_RAW), "--as-of", "2026-01-31")
+    done = module("validate", "--raw", str(SHIPPED_RAW), "--as-of", "2026-11-28")
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     assert lines[-2:] == ["By rule: negative_stock 8, possible_duplicate 1",
@@ -156,7 +156,7 @@ def test_the_shipped_data_validates_from_the_command_line():
 
 
 def test_the_shipped_reconciliation_warning_is_printed_in_full():
-    result = run("--raw", str(SHIPPED_RAW), "--as-of", "2026-01-31")
+    result = run("--raw", str(SHIPPED_RAW), "--as-of", "2026-11-28")
     assert ("WARNING repatriations/repatriations-2024-2026.csv, row 14, column persons "
             "[negative_stock] value '-46': held in KHM of nationality KOR on 2026-01-23 would "
             "be -46 (95 detained minus 141 repatriated); rows involved: DET-2025-0009, "

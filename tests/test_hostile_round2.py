@@ -85,6 +85,7 @@ def test_identifiers_in_a_note_are_errors_at_their_cell_in_every_format(ext, con
     "3,075 arrested between 27 June and 22 July 2025, 606 of them women",
     "DET-2025-0013 and FAT-2025-0001; see SRC-014",
     "flight KE9104 landed at 08:35 on 18 October 2025",
+    "Reuters (copy at 3.127.128.221)",
 ])
 def test_figures_dates_and_ids_are_not_taken_for_identifiers(text, make_raw):
     raw = make_raw("not-personal", {"detentions/detentions.csv": det_rows(notes=text)},

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from toolkit.checks import EXIT_OK, validate
 from toolkit.warehouse import STOCK_SQL
 
-SHIPPED_AS_OF = dt.date(2026, 1, 31)
+SHIPPED_AS_OF = dt.date(2026, 11, 28)
 REPATRIATIONS = "repatriations/repatriations-2024-2026.csv"
 
 

@@ -82,6 +82,19 @@ def _second_sheet(book, ws) -> None:
     other.append(["DET-000", dt.date(2025, 9, 30), 3])
 
 
+def _parquet_with_bad_text() -> bytes:
+    """The valid detentions as Parquet, the second row's location bytes not UTF-8."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    header, rows = base_rows("detentions")
+    columns = {c: [r[c] or None for r in rows] for c in header}
+    columns["location"] = pa.array([b"Sihanoukville", b"Poi\xffpet"]).view(pa.string())
+    buf = io.BytesIO()
+    pq.write_table(pa.table(columns), buf)
+    return buf.getvalue()
+
+
 DET = "detentions/"
 REP = "repatriations/"
 
@@ -286,6 +299,11 @@ CASES = [
          [("review_register", "reviews/notes.csv", 2, "decision", "maybe",
            "every row names dataset, record_id, column and sha256, and a decision publish or "
            "withhold")]),
+    case("detentions-not-utf8", "detentions", _parquet_with_bad_text(), [
+        ("invalid_text", DET + "detentions-not-utf8.parquet", 3, "location", "Poi\ufffdpet",
+         "the cell's bytes are not UTF-8 text (byte 4 is 0xff); write the file again from its "
+         "source"),
+    ], ext="parquet"),
     case("fatalities-header-only", "fatalities", to_csv(base_rows("fatalities")[0], []), [
         ("no_rows", "fatalities/fatalities-header-only.csv", None, None, None,
          "the file has a header but no rows"),
@@ -340,8 +358,10 @@ def _detentions(persons: str) -> pl.DataFrame:
     frame = pl.DataFrame([{c: (r[c] or None) for c in header} for r in rows],
                          schema={c: pl.String for c in header})
     frame = frame.with_columns(pl.Series("__row", [2, 3], dtype=pl.Int64),
-                               pl.Series("__line", [2, 3], dtype=pl.Int64))
-    return with_parsed(frame, contract)
+                               pl.Series("__line", [2, 3], dtype=pl.Int64),
+                               *[pl.lit(None, pl.String).alias(c) for c in contract.column_names
+                                 if c not in header])
+    return with_parsed(frame.select(*contract.column_names, "__row", "__line"), contract)
 
 
 def test_pandera_checks_the_data_only_at_depth_schema_and_data():

@@ -22,7 +22,9 @@ UNSPECIFIED_NATIONALITY = "XXX"
 
 #: Datasets in the order they are validated, loaded and published.
 EVENT_DATASETS = ("detentions", "repatriations", "fatalities")
-ALL_DATASETS = ("sources", *EVENT_DATASETS)
+#: Figures the authorities themselves report: published beside the counts of the events.
+REPORTED = "reported_figures"
+ALL_DATASETS = ("sources", *EVENT_DATASETS, REPORTED)
 
 #: Column names that suggest personal data: a raw column so named is refused, and no published
 #: table may have one. The contracts record counts of people, never people.
@@ -79,6 +81,8 @@ class Contract:
     primary_key: str
     columns: tuple[Column, ...]
     row_rules: tuple[RowRule, ...] = field(default_factory=tuple)
+    #: A dataset a raw folder may leave out (its tables are then empty).
+    optional: bool = False
 
     @property
     def column_names(self) -> list[str]:
@@ -171,6 +175,7 @@ def _load(path: Path, common: dict) -> Contract:
         primary_key=doc["primary_key"],
         columns=tuple(columns),
         row_rules=rules,
+        optional=bool(doc.get("optional", False)),
     )
 
 

@@ -66,19 +66,24 @@ def check_unique(con: duckdb.DuckDBPyConnection, contract: Contract, report: Rep
         report.add_frame(findings_frame(records))
 
 
-def check_sources(con: duckdb.DuckDBPyConnection, report: Report) -> None:
-    """``unknown_source``: a record citing a source that is not in the register."""
-    for name in EVENT_DATASETS:
-        sql = f"""SELECT __file, __row, __line, source_id FROM "{name}"
-                  WHERE source_id IS NOT NULL
-                    AND source_id NOT IN (SELECT source_id FROM sources
-                                          WHERE source_id IS NOT NULL)"""
-        for frame in _batches(con, sql):
-            report.add_frame(findings_frame(
-                {"rule": "unknown_source", "dataset": name, "file": f, "row": r, "line": n,
-                 "column": "source_id", "value": shorten(v),
-                 "message": f"source_id {shorten(v)!r} is not in sources.csv"}
-                for f, r, n, v in frame.iter_rows()))
+def check_sources(con: duckdb.DuckDBPyConnection, contracts: dict[str, Contract],
+                  report: Report) -> None:
+    """``unknown_source``: a record citing a source (in any column that references the
+    register) that is not in the register."""
+    for name, contract in contracts.items():
+        for col in contract.columns:
+            if col.references != "sources.source_id" or col.type == "id_list":
+                continue
+            sql = f"""SELECT __file, __row, __line, "{col.name}" FROM "{name}"
+                      WHERE "{col.name}" IS NOT NULL
+                        AND "{col.name}" NOT IN (SELECT source_id FROM sources
+                                                 WHERE source_id IS NOT NULL)"""
+            for frame in _batches(con, sql):
+                report.add_frame(findings_frame(
+                    {"rule": "unknown_source", "dataset": name, "file": f, "row": r,
+                     "line": n, "column": col.name, "value": shorten(v),
+                     "message": f"{col.name} {shorten(v)!r} is not in sources.csv"}
+                    for f, r, n, v in frame.iter_rows()))
 
 
 def check_detention_links(con: duckdb.DuckDBPyConnection, report: Report) -> None:
@@ -208,7 +213,7 @@ def check_across(con: duckdb.DuckDBPyConnection, contracts: dict[str, Contract],
         if name in loaded:
             check_unique(con, contracts[name], report)
     if "sources" in loaded:
-        check_sources(con, report)
+        check_sources(con, contracts, report)
     if {"detentions", "repatriations"} <= loaded:
         check_detention_links(con, report)
     for name in EVENT_DATASETS:

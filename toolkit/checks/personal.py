@@ -4,7 +4,8 @@ and Korean resident registration numbers.
 Text is normalised first (NFKC, so full-width digits and ``＠`` read as their ASCII forms, and
 the invisible characters of :mod:`toolkit.textsafety` removed, so that ``010‍1234‍5678`` is a
 telephone number). Telephone numbers are found by libphonenumber's matcher (``phonenumbers``)
-for the regions of the records and international numbers; resident registration numbers are
+for the regions of the records and international numbers, with their digits grouped as that
+region groups them (so an IP address is not one); resident registration numbers are
 checked by ``python-stdnum`` (its date of birth and region; numbers issued since October 2020
 carry no check digit, so a failed check digit still counts). Passport numbers and e-mail
 addresses have no matcher in those libraries: their patterns are below, each from the standard
@@ -75,7 +76,7 @@ def find_identifiers(text: str) -> list[Identifier]:
     taken = [(i.start, i.end) for i in found]
     for region in REGIONS:
         for m in phonenumbers.PhoneNumberMatcher(norm, region,
-                                                 leniency=phonenumbers.Leniency.VALID):
+                                                 leniency=phonenumbers.Leniency.STRICT_GROUPING):
             if not any(a < m.end and m.start < b for a, b in taken):
                 found.append(Identifier("telephone number", m.start, m.end))
                 taken.append((m.start, m.end))

@@ -209,11 +209,15 @@ def validate(raw_dir: Path, as_of: dt.date | None = None, encoding: str | None =
         for name in ALL_DATASETS if found else ():
             contract = contracts[name]
             say(f"reading {name}")
-            files[name], rows[name] = [], 0
+            files[name] = []
             paths = found[name]
+            if paths:
+                rows[name] = 0
             if not paths:
-                report.add(_unreadable(contract.raw_path, name,
-                                       missing_message(raw_dir, contract), "missing_input"))
+                if not contract.optional:
+                    report.add(_unreadable(contract.raw_path, name,
+                                           missing_message(raw_dir, contract),
+                                           "missing_input"))
                 continue
             readable = False
             for path_ in paths:

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from toolkit.checks.review import publishable
-from toolkit.contracts import EVENT_DATASETS, load_contracts
+from toolkit.contracts import EVENT_DATASETS, REPORTED, load_contracts
 from toolkit.periods import Period, latest_complete_quarter
 from toolkit.publish.release import PublishError
 from toolkit.warehouse import (
@@ -50,19 +50,23 @@ def open_release_connection(out_dir: Path, as_of: dt.date | None
                 f"`toolkit load --as-of {as_of}` first")
         day = f"DATE '{as_of.isoformat()}'"
         contracts = load_contracts()
-        for name in EVENT_DATASETS:
+        dated = {**{name: "event_date" for name in EVENT_DATASETS}, REPORTED: "date"}
+        for name, date in dated.items():
             # Free text that has not been reviewed for publication is empty in every view.
             reviewed = [publishable(contracts[name], c.name, "t", "wh.text_reviews")
                         + f' AS "{c.name}"' for c in contracts[name].columns if c.review]
             replace = f"REPLACE ({', '.join(reviewed)}) " if reviewed else ""
             con.execute(f'CREATE VIEW "{name}" AS SELECT * {replace}FROM wh."{name}" t '
-                        f"WHERE event_date <= {day}")
-        # sources cited only by records after the as-of date are not part of that release
+                        f"WHERE {date} <= {day}")
+        # Sources cited only by records after the as-of date are not part of that release.
+        citing = [(name, c.name) for name in dated for c in contracts[name].columns
+                  if c.references == "sources.source_id"]
         con.execute(
             "CREATE VIEW sources AS SELECT * FROM wh.sources s WHERE s.source_id IN ("
-            + " UNION ".join(f'SELECT source_id FROM "{n}"' for n in EVENT_DATASETS)
+            + " UNION ".join(f'SELECT "{c}" FROM "{n}"' for n, c in citing)
             + ") OR s.source_id NOT IN ("
-            + " UNION ".join(f'SELECT source_id FROM wh."{n}"' for n in EVENT_DATASETS) + ")")
+            + " UNION ".join(f'SELECT "{c}" FROM wh."{n}" WHERE "{c}" IS NOT NULL'
+                             for n, c in citing) + ")")
         for name in ("findings", "load_info", "raw_files"):
             con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM wh."{name}"')
         con.execute(f"CREATE VIEW stock AS {STOCK_SQL}")
