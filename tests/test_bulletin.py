@@ -249,6 +249,80 @@ def test_fatalities_section_states_the_scope_rule_and_the_excluded_death(bulleti
            "no link known" in text
 
 
+# --------------------------------------------------------------------------- title block, captions
+
+SERIES_LINE = "Online-scam compounds statistics: quarterly statistical bulletin"
+CAPTION_LABEL = re.compile(r"^(Table|Figure)\s(\d+)\.\s")
+
+
+class _Captions(HTMLParser):
+    """The text of every caption and figcaption, and of the title block, in page order."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.captions: list[str] = []
+        self.header = ""
+        self._in: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("caption", "figcaption"):
+            self._in = tag
+            self.captions.append("")
+        elif tag == "header":
+            self._in = tag
+
+    def handle_endtag(self, tag):
+        if tag == self._in:
+            self._in = None
+
+    def handle_data(self, data):
+        if self._in == "header":
+            self.header += data
+        elif self._in:
+            self.captions[-1] += data
+
+
+def _numbering(captions: list[str]) -> dict[str, list[int]]:
+    numbers: dict[str, list[int]] = {"Table": [], "Figure": []}
+    for caption in captions:
+        m = CAPTION_LABEL.match(" ".join(caption.split()) + " ")
+        assert m, caption
+        numbers[m[1]].append(int(m[2]))
+    return numbers
+
+
+def test_the_html_title_block_shows_the_series_and_the_release_date(bulletin):
+    page = _Captions()
+    html = (bulletin / "bulletin.html").read_text(encoding="utf-8")
+    page.feed(html)
+    header = " ".join(page.header.split())
+    assert SERIES_LINE in header and "Released 28 November 2026" in header
+    assert '<meta name="dcterms.date" content="2026-11-28">' in html
+
+
+def test_every_html_table_and_figure_caption_is_numbered(bulletin):
+    page = _Captions()
+    page.feed((bulletin / "bulletin.html").read_text(encoding="utf-8"))
+    assert _numbering(page.captions) == {"Table": list(range(1, 13)), "Figure": [1, 2, 3, 4]}
+
+
+@needs_poppler
+def test_the_pdf_title_block_shows_the_series_and_the_release_date(bulletin):
+    text = " ".join(_pdf_text(bulletin / "bulletin.pdf", layout=False).split())
+    title_block = text.split("Contents", 1)[0]
+    assert SERIES_LINE in title_block and "Released 28 November 2026" in title_block
+    info = subprocess.run(["pdfinfo", str(bulletin / "bulletin.pdf")], capture_output=True,
+                          check=True).stdout.decode()
+    assert re.search(r"CreationDate:\s+Sat Nov 28 00:00:00 2026 UTC", info)  # the release date
+
+
+@needs_poppler
+def test_every_pdf_table_and_figure_caption_is_numbered(bulletin):
+    lines = _pdf_text(bulletin / "bulletin.pdf", layout=False).splitlines()
+    captions = [line for line in lines if re.match(r"(Table|Figure) \d+\. ", line)]
+    assert _numbering(captions) == {"Table": list(range(1, 13)), "Figure": [1, 2, 3, 4]}
+
+
 # --------------------------------------------------------------------------- escaping
 
 
@@ -420,6 +494,33 @@ def test_a_scope_rule_with_an_unknown_status_is_refused(tmp_path, monkeypatch):
 
 
 # --------------------------------------------------------------------------- browser
+
+
+@pytest.mark.browser
+def test_chromium_shows_the_title_block_numbered_captions_and_sans_chart_text(bulletin):
+    profile = tempfile.mkdtemp(prefix="bulletin-chromium-")
+    driver = headless_chromium(Path(profile))
+    try:
+        driver.get((bulletin / "bulletin.html").resolve().as_uri())
+        header = " ".join(driver.execute_script(
+            "return document.querySelector('header').innerText").split())
+        assert SERIES_LINE in header and header.endswith("Released 28 November 2026")
+        captions = driver.execute_script(
+            "return Array.from(document.querySelectorAll('caption, figcaption'))"
+            ".map(e => e.innerText)")
+        assert _numbering(captions) == {"Table": list(range(1, 13)), "Figure": [1, 2, 3, 4]}
+        fonts: list = []
+        for _ in range(100):
+            fonts = driver.execute_script(
+                "return Array.from(document.querySelectorAll('div.vega-chart svg text'))"
+                ".map(t => getComputedStyle(t).fontFamily)")
+            if fonts:
+                break
+            time.sleep(0.1)
+        assert fonts and all(f.startswith('"Liberation Sans", "DejaVu Sans"') for f in fonts)
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.mark.browser

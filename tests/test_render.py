@@ -4,6 +4,7 @@ and PDF renders of a tiny bulletin, read back."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import json
 import re
@@ -23,7 +24,8 @@ from toolkit.bulletin.html import render_html
 from toolkit.bulletin.markdown import chart_block, escape_md
 from toolkit.bulletin.pandoc import ASSETS, pandoc_path
 from toolkit.bulletin.pdf import hangul_font_paths, render_pdf
-from toolkit.bulletin.shortcodes import expand_shortcodes, load_metadata
+from toolkit.bulletin.shortcodes import expand, expand_shortcodes, format_date, load_metadata
+from toolkit.bulletin.text import pipe_table, table_label
 
 FIXTURES = Path(__file__).parent / "fixtures" / "render"
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -198,25 +200,37 @@ def test_escape_md_folds_lines_so_data_cannot_open_blocks():
 # --------------------------------------------------------------------------- chart blocks
 
 
-def test_chart_block_has_one_raw_block_per_format_with_escaped_text():
+def test_chart_block_is_a_quarto_figure_with_one_raw_block_per_format_and_escaped_text():
     spec = _chart_spec()
     md = chart_block("c1", spec, "charts/c1.svg", 'Alt "text" <i>', "Cap {{< meta k >}} `x`")
     assert md.count("{=html}") == 1 and md.count("{=typst}") == 1
+    # Quarto's cross-reference figure: a #fig- div whose last paragraph is the caption
+    lines = md.rstrip("\n").split("\n")
+    assert lines[0] == "::: {#fig-c1}" and lines[-1] == ":::" and lines[-3] == ""
     html_part = md.split("{=html}\n", 1)[1].split("\n```", 1)[0]
     typst_part = md.split("{=typst}\n", 1)[1].split("\n```", 1)[0]
-    # HTML: figure > div[role=img][aria-label] + noscript fallback + figcaption
+    # HTML: div[role=img][aria-label] + noscript fallback
     page = _parse(html_part)
     tags = {t: a for t, a in page.tags}
     assert tags["div"]["role"] == "img" and tags["div"]["aria-label"] == 'Alt "text" <i>'
     assert json.loads(tags["div"]["data-vega-spec"])["encoding"] == spec["encoding"]
     assert "$schema" not in tags["div"]["data-vega-spec"]
-    assert tags["img"]["src"] == "charts/c1.svg" and "noscript" in tags and "figcaption" in tags
+    assert tags["img"]["src"] == "charts/c1.svg" and "noscript" in tags
     assert "<i>" not in html_part and "{{<" not in md and "`x`" not in md
-    assert _norm("".join(page.text)).strip() == "Cap {{< meta k >}} `x`"
-    # Typst: a figure of the SVG with alt text, caption as a string literal
-    assert typst_part.startswith('#figure(\n  image("charts/c1.svg"')
+    # the caption is escaped markdown: Pandoc (with the toolkit's filter) makes it the literal
+    # text of the figure's numbered figcaption
+    out = subprocess.run(
+        [pandoc_path(), "-f", "markdown", "-t", "html5",
+         f"--lua-filter={ASSETS / 'bulletin.lua'}"],
+        input=md.encode(), capture_output=True, check=True,
+    ).stdout.decode()
+    figure = _parse(out)
+    assert [t for t, a in figure.tags if a.get("id") == "fig-c1"] == ["figure"]
+    assert _norm("".join(figure.text)).strip() == "Figure 1. Cap {{< meta k >}} `x`"
+    # Typst: the SVG image with its alt text; the figure and its caption come from the div
+    assert typst_part.startswith('#image("charts/c1.svg"')
     assert 'alt: "Alt \\"text\\" \\u{3c}i\\u{3e}"' in typst_part
-    assert typst_part.rstrip().endswith("<fig-c1>")
+    assert "#figure" not in md
 
 
 def test_chart_block_accepts_svg_text_and_rejects_bad_input():
@@ -314,6 +328,76 @@ def test_include_errors_inline_missing_cycle_and_unknown_shortcode(tmp_path):
     for body, message in cases.items():
         with pytest.raises(RenderError, match=message):
             expand_shortcodes(_doc(tmp_path, body), {})
+
+
+# --------------------------------------------------------------------------- date fields
+
+
+@pytest.mark.parametrize("date", ['"{{< meta release >}}"', '"Released 15 April 2025"',
+                                  '"15/04/2025"'])
+def test_a_date_field_that_is_not_a_literal_date_is_refused(tmp_path, date):
+    # Quarto parses `date` before shortcodes run and shows "Invalid Date": refuse it here too
+    qmd = _doc(tmp_path, "text", front=f'title: "T"\ndate: {date}\n')
+    with pytest.raises(RenderError, match="Quarto reads it as a date"):
+        expand_shortcodes(qmd, {"release": "2025-04-15"})
+
+
+def test_the_metadata_date_is_the_document_date_shown_with_date_format(tmp_path):
+    front = 'title: "T"\ndate-format: "D MMMM YYYY"\npublished-title: Released\n'
+    qmd = _doc(tmp_path, "Body.", front=front)
+    _, fields = expand(qmd, {"date": "2025-04-15", "n": {"k": 1}}, tmp_path)
+    assert fields["date"] == "15 April 2025" and fields["date-meta"] == "2025-04-15"
+    assert "n" not in fields  # mappings stay metadata for {{< meta >}}
+    page = render_html(qmd, {"date": "2025-04-15"}, tmp_path / "out.html",
+                       resource_dir=tmp_path).read_text(encoding="utf-8")
+    assert '<p class="date"><span class="date-label">Released</span> 15 April 2025</p>' in page
+    assert '<meta name="dcterms.date" content="2025-04-15">' in page
+
+
+def test_a_field_in_both_the_front_matter_and_the_metadata_is_refused(tmp_path):
+    qmd = _doc(tmp_path, "Body.", front='title: "T"\nsubtitle: "A"\n')
+    with pytest.raises(RenderError, match="'subtitle' is set both"):
+        expand_shortcodes(qmd, {"subtitle": "B"})
+    assert 'subtitle: "A"' in expand_shortcodes(qmd, {"subtitle": "A"})  # the same value is fine
+
+
+def test_format_date_writes_day_js_patterns():
+    day = dt.date(2026, 11, 28)
+    assert format_date(day, "D MMMM YYYY") == "28 November 2026"
+    assert format_date(day, "iso") == "2026-11-28"
+    assert format_date(day, "dddd, D MMM YY") == "Saturday, 28 Nov 26"
+    assert format_date(day, "[Released] DD/MM/YYYY") == "Released 28/11/2026"
+    with pytest.raises(RenderError, match="locale"):
+        format_date(day, "long")
+
+
+# --------------------------------------------------------------------------- table captions
+
+
+def test_pipe_table_captions_carry_a_quarto_cross_reference_label():
+    md = pipe_table(["Measure", "People"], [["Detained", "1,234"]], "lr",
+                    "People detained by nationality, 2025 [p]")
+    caption = md.rstrip("\n").split("\n")[-1]
+    assert caption == (r": People detained by nationality\, 2025 \[p\] "
+                       "{#tbl-people-detained-by-nationality-2025-p}")
+    out = subprocess.run([pandoc_path(), "-f", "markdown", "-t", "html5"], input=md.encode(),
+                         capture_output=True, check=True).stdout.decode()
+    assert '<table id="tbl-people-detained-by-nationality-2025-p">' in out
+    assert "{#" not in out and "nationality, 2025 [p]</caption>" in out
+    named = pipe_table(["a"], [["1"]], "l", "Any caption", label="tbl-headline")
+    assert named.rstrip().endswith(": Any caption {#tbl-headline}")
+    with pytest.raises(RenderError, match="table label"):
+        pipe_table(["a"], [["1"]], "l", "Any caption", label="fig-x")
+
+
+def test_default_table_labels_are_short_and_differ_for_different_captions():
+    long_a = "Data behind the chart: People detained and repatriated by quarter, 2024 to 2025"
+    long_b = "Data behind the chart: People detained and repatriated by quarter, 2023 to 2025"
+    a, b = table_label(long_a), table_label(long_b)
+    assert a != b and len(a) <= 60 and len(b) <= 60
+    assert a.startswith("tbl-data-behind-the-chart-people-detained")
+    assert table_label(long_a) == a  # stable
+    assert re.fullmatch(r"tbl-[0-9a-f]{6}", table_label("캄보디아"))
 
 
 def test_pagebreak_becomes_one_raw_block_per_format(tmp_path):

@@ -6,6 +6,10 @@ this process does other work; :func:`draw_charts` then hands it the figures once
 charts come back with their SVG. Without a started process, or when it could not draw them,
 the charts are made here. Either way they are the same charts. The worker is one of
 :mod:`toolkit.bulletin.workers`: it ends with this process, however this process ends.
+
+Chart text names concrete sans families (:func:`with_sans_fonts`), not only the generic
+``sans-serif``: Typst ignores generic families in an SVG and would set the labels in the
+surrounding text's font, the serif body font under Quarto's Typst template.
 """
 
 from __future__ import annotations
@@ -14,7 +18,11 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from toolkit.bulletin.charts import Chart, example_spec, make_charts
+from toolkit.bulletin.pdf import LATIN_SANS
 from toolkit.bulletin.workers import process_pool
+
+#: The CSS font list chart text is set in (browser, vl-convert and Typst alike).
+SANS_FONTS = ", ".join([*LATIN_SANS, "sans-serif"])
 
 if TYPE_CHECKING:
     from toolkit.bulletin.figures import Figures
@@ -27,10 +35,29 @@ def to_svg(spec: dict[str, Any]) -> str:
     return vl_convert.vegalite_to_svg(spec)
 
 
+def with_sans_fonts(spec: dict[str, Any]) -> dict[str, Any]:
+    """``spec`` with every generic ``sans-serif`` font of its ``config`` (``font``,
+    ``labelFont``, ``titleFont`` ...) replaced by :data:`SANS_FONTS`."""
+
+    def walk(node: Any, key: str = "") -> Any:
+        if isinstance(node, dict):
+            return {k: walk(v, k) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        if node == "sans-serif" and (key == "font" or key.endswith("Font")):
+            return SANS_FONTS
+        return node
+
+    if "config" not in spec:
+        return spec
+    return {**spec, "config": walk(spec["config"])}
+
+
 def charts_with_svg(fig: Figures) -> list[Chart]:
-    """The charts of ``fig``, each with its SVG drawn (in this process)."""
+    """The charts of ``fig``, each with its sans fonts named and its SVG drawn (here)."""
     charts = make_charts(fig)
     for chart in charts:
+        chart.spec = with_sans_fonts(chart.spec)
         chart.svg = to_svg(chart.spec)
     return charts
 

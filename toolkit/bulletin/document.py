@@ -7,6 +7,13 @@
 Both compute the figures, draw the charts, write the generated fragments and metadata beside a
 copy of ``reports/bulletin.qmd`` (``_build/``) and render it to HTML and PDF. The chart process
 imports this package, so DuckDB is imported only where the warehouse is read.
+
+The metadata file ``_build/bulletin-data.yml`` is what ``quarto render --metadata-file`` reads
+too: its top-level ``date`` is the release date as a literal ISO date (Quarto parses ``date``
+before shortcodes run), ``bulletin`` and ``figures`` the values of ``{{< meta >}}``. The chart
+CSVs go beside the rendered files (``bulletin-data/``) and, with a build folder, beside its
+``.qmd`` as well, where Quarto copies them into its output folder (``resources`` in the
+front matter).
 """
 
 from __future__ import annotations
@@ -43,7 +50,8 @@ DATA_DIR = "bulletin-data"
 
 def metadata(fig: Figures, config: Config, *, release_id: str | None,
              next_release: dt.date | None) -> dict[str, Any]:
-    """The values the .qmd shows with ``{{< meta ... >}}`` (plain text: the render escapes)."""
+    """The metadata file: the document's ``date`` (ISO) and the values the .qmd shows with
+    ``{{< meta ... >}}`` (plain text: the render escapes)."""
     pub = config.publisher
     status = ("Provisional [p]: figures for the latest quarter may be revised"
               if fig.provisional else "Not provisional: later quarters have been published "
@@ -58,10 +66,12 @@ def metadata(fig: Figures, config: Config, *, release_id: str | None,
         }
     team = f"{pub.contact_team} ({pub.name_ko})" if pub.name_ko else pub.contact_team
     return {
+        "date": fig.as_of.isoformat(),
         "bulletin": {
             "title": f"Detentions, repatriations and deaths linked to online-scam compounds: "
                      f"{fig.period.words}",
-            "subtitle": f"Quarterly statistical bulletin, {fig.period.words}",
+            # the series in a field both Quarto's title blocks (HTML, Typst) show
+            "subtitle": f"{config.bulletin.series}: quarterly statistical bulletin",
             "series": config.bulletin.series,
             "period": fig.period.label,
             "period_words": fig.period.words,
@@ -69,7 +79,6 @@ def metadata(fig: Figures, config: Config, *, release_id: str | None,
             "year_earlier_words": fig.year_earlier.words,
             "period_end": date_words(fig.period.end),
             "release_date": date_words(fig.as_of),
-            "release_line": f"Released {date_words(fig.as_of)}",
             "next_release": date_words(next_release) if next_release else "To be announced",
             "release_id": release_id or "not published as a release",
             "status": status,
@@ -145,20 +154,28 @@ def prefetch(html: bool = True) -> None:
     chartproc.start()
 
 
+def write_chart_csvs(inputs: BulletinInputs, folder: Path) -> list[Path]:
+    """``bulletin-data/<chart>.csv`` in ``folder``: the data behind each chart, where the
+    document links to it (relative to the rendered file)."""
+    (folder / DATA_DIR).mkdir(parents=True, exist_ok=True)
+    paths = []
+    for chart in inputs.charts:
+        path = folder / chart.csv_name
+        path.write_bytes(chart_csv(chart).encode("utf-8"))
+        paths.append(path)
+    return paths
+
+
 def write_outputs(inputs: BulletinInputs, out_dir: Path, *, build_dir: Path | None = None,
                   html: bool = True, pdf: bool = True) -> list[Path]:
-    """Render ``bulletin.html``/``bulletin.pdf`` and write the chart CSVs into ``out_dir``.
+    """Render ``bulletin.html``/``bulletin.pdf`` and write the chart CSVs into ``out_dir``;
+    with ``build_dir``, keep the Quarto inputs there, the chart CSVs included.
 
     The HTML and the PDF are rendered at the same time on two threads: most of either is
     Pandoc (a process) and Typst (which releases the GIL).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    (out_dir / DATA_DIR).mkdir(exist_ok=True)
-    for chart in inputs.charts:
-        path = out_dir / chart.csv_name
-        path.write_bytes(chart_csv(chart).encode("utf-8"))
-        written.append(path)
+    written: list[Path] = write_chart_csvs(inputs, out_dir)
 
     def render(where: Path) -> None:
         qmd = write_build_dir(inputs, where)
@@ -176,6 +193,7 @@ def write_outputs(inputs: BulletinInputs, out_dir: Path, *, build_dir: Path | No
     if build_dir is not None:
         render(build_dir)
         write_quarto_runtime(build_dir)
+        write_chart_csvs(inputs, build_dir)
     else:
         with tempfile.TemporaryDirectory(prefix="toolkit-bulletin-") as tmp:
             render(Path(tmp))

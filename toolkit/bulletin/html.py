@@ -33,7 +33,7 @@ CSS = ASSETS / "bulletin.css"
 #: Pandoc's pieces of the page, in this order: plain text (HTML-escaped by Pandoc) ...
 TEXT_PARTS = ("pagetitle", "date-meta", "lang", "dir")
 #: ... then HTML (its text escaped by Pandoc); the table of contents and the body come last.
-HTML_PARTS = ("series", "title", "subtitle", "date", "toc-title")
+HTML_PARTS = ("series", "title", "subtitle", "published-title", "date", "toc-title")
 #: The template Pandoc fills with the pieces, one after another, each followed by a line that
 #: holds ``$bt-split$`` (a random token per render, so no document text can stand in for it).
 PARTS_TEMPLATE = "".join(f"${name}$\n$bt-split$\n" for name in TEXT_PARTS + HTML_PARTS) + \

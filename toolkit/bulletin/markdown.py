@@ -12,17 +12,21 @@ real Quarto render (plain words and numbers do not).
 
 Charts
 ------
-:func:`chart_block` returns markdown holding two *raw blocks*, one `` ```{=html} `` and one
-`` ```{=typst} ``. Each Pandoc writer keeps only the raw blocks of its own format, and Quarto
-does the same ("Raw Content" in Quarto's *Markdown Basics*). For Typst output Quarto parses
-HTML raw blocks that contain a ``<table>`` ("Typst CSS"), so the HTML block holds no table.
+:func:`chart_block` returns a Quarto figure: a fenced div ``::: {#fig-<id>}`` whose last
+paragraph is the caption ("Cross References" in Quarto's guide). Quarto numbers it ("Figure 1")
+in HTML and Typst; the toolkit's Lua filter (``assets/bulletin.lua``) turns the same div into a
+Pandoc figure, which both of its writers number. The figure's content is two *raw blocks*, one
+`` ```{=html} `` and one `` ```{=typst} ``: each writer keeps only the raw blocks of its own
+format, and Quarto does the same ("Raw Content" in Quarto's *Markdown Basics*). For Typst
+output Quarto parses HTML raw blocks that contain a ``<table>`` ("Typst CSS"), so the HTML
+block holds no table.
 
-* HTML block: a ``<figure>`` with a ``<div class="vega-chart" role="img" aria-label=...>``
-  that carries the Vega-Lite spec as an HTML-escaped ``data-vega-spec`` attribute (drawn by
-  the page's inlined runtime, :mod:`toolkit.bulletin.vega`), a ``<noscript>`` static SVG
-  fallback, and a ``<figcaption>``.
-* Typst block: ``#figure(image(...), caption: ...)`` of the static SVG (a path relative to the
-  ``.qmd``, or the SVG text itself).
+* HTML block: a ``<div class="vega-chart" role="img" aria-label=...>`` that carries the
+  Vega-Lite spec as an HTML-escaped ``data-vega-spec`` attribute (drawn by the page's inlined
+  runtime, :mod:`toolkit.bulletin.vega`) and a ``<noscript>`` static SVG fallback.
+* Typst block: ``#image(...)`` of the static SVG (a path relative to the ``.qmd``, or the SVG
+  text itself), with its alt text. The figure around it, and its caption, come from the div.
+* Caption: data text, escaped with :func:`escape_md`.
 """
 
 from __future__ import annotations
@@ -113,7 +117,8 @@ def chart_block(
     *,
     pdf_width: str = "100%",
 ) -> str:
-    """Markdown for one chart: an interactive HTML figure and a static Typst figure.
+    """Markdown for one chart: a Quarto figure ``#fig-<chart_id>`` holding an interactive HTML
+    chart and a static Typst image, with its caption.
 
     ``vegalite_spec`` is a Vega-Lite spec (e.g. ``altair_chart.to_dict()``).
     ``svg_path_or_svg_text`` is either the path of the pre-rendered SVG
@@ -156,23 +161,21 @@ def chart_block(
         html_src = rel.as_posix()
         typst_img = f"image({_typst_str(rel.as_posix())}"
 
-    alt_h, cap_h = _html_text(alt_text), _html_text(caption)
+    caption_md = escape_md(caption)
+    if not caption_md:
+        raise RenderError(f"chart {chart_id}: a caption is required")
+    alt_h = _html_text(alt_text)
     html_block = (
-        f'<figure class="chart" id="fig-{chart_id}">\n'
         f'<div class="vega-chart" id="{chart_id}" role="img" aria-label="{alt_h}" '
         f'data-vega-spec="{_html_text(spec_json)}"></div>\n'
         f'<noscript><img class="chart-fallback" src="{_html_text(html_src)}" alt="{alt_h}">'
-        "</noscript>\n"
-        f"<figcaption>{cap_h}</figcaption>\n"
-        "</figure>"
+        "</noscript>"
     )
-    typst_block = (
-        "#figure(\n"
-        f"  {typst_img}, width: {pdf_width}, alt: {_typst_str(alt_text)}),\n"
-        f"  caption: [#{_typst_str(caption)}],\n"
-        "  kind: image,\n"
-        f") <fig-{chart_id}>"
-    )
+    typst_block = f"#{typst_img}, width: {pdf_width}, alt: {_typst_str(alt_text)})"
     fh = _fence_for(html_block)
     ft = _fence_for(typst_block)
-    return f"{fh}{{=html}}\n{html_block}\n{fh}\n\n{ft}{{=typst}}\n{typst_block}\n{ft}\n"
+    return (f"::: {{#fig-{chart_id}}}\n"
+            f"{fh}{{=html}}\n{html_block}\n{fh}\n\n"
+            f"{ft}{{=typst}}\n{typst_block}\n{ft}\n\n"
+            f"{caption_md}\n"
+            ":::\n")

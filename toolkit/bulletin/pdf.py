@@ -4,17 +4,19 @@ Fonts
 -----
 Typst embeds (subsets) every font it uses. Body text is *Libertinus Serif* (built into the
 typst wheel, always present); headings, tables and chart text use the first available of
-Liberation Sans / DejaVu Sans / Noto Sans. Every list ends with a Hangul-capable font found on
-the machine (e.g. Noto Serif/Sans CJK KR from ``fonts-noto-cjk``), whose folder is also given
-to Typst as a font path. If none is found the PDF is still made and a :class:`RenderWarning`
-is emitted. Text inside the SVG charts (``font-family="sans-serif"``) is set by Typst with the
-surrounding sans font list, so it is embedded like all other text.
+Liberation Sans / DejaVu Sans / Noto Sans (:data:`LATIN_SANS`). Every list ends with a
+Hangul-capable font found on the machine (e.g. Noto Serif/Sans CJK KR from ``fonts-noto-cjk``),
+whose folder is also given to Typst as a font path. If none is found the PDF is still made and
+a :class:`RenderWarning` is emitted. Typst sets the text of an SVG chart in the first family
+the SVG names that it has, else in the surrounding font list (it ignores generic families such
+as ``sans-serif``): the charts name :data:`LATIN_SANS` (``chartproc.py``), and figures are set
+in the sans list, so chart text is sans and embedded like all other text.
 
 Determinism
 -----------
-No current time is used. The PDF's creation date is the document's ``date`` when it is an ISO
-date (else ``SOURCE_DATE_EPOCH``, else no date is written); Typst's output is otherwise a pure
-function of its inputs, so the same inputs give the same bytes.
+No current time is used. The PDF's creation date is the document's ``date-meta`` or ``date``
+when it is an ISO date (else ``SOURCE_DATE_EPOCH``, else no date is written); Typst's output is
+otherwise a pure function of its inputs, so the same inputs give the same bytes.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from toolkit.bulletin.shortcodes import expand
 
 TYPST_TEMPLATE = ASSETS / "bulletin-typst.template"
 
-_LATIN_SANS = ("Liberation Sans", "DejaVu Sans", "Noto Sans", "Arial", "Helvetica")
+#: Sans families for headings, tables and chart text, the first one installed wins.
+LATIN_SANS = ("Liberation Sans", "DejaVu Sans", "Noto Sans", "Arial", "Helvetica")
 _HANGUL_SERIF = (
     "Noto Serif CJK KR",
     "Noto Serif KR",
@@ -110,7 +113,7 @@ def _font_plan(font_paths: Sequence[str | os.PathLike[str]] | None, system_fonts
         (f for f in sorted(families) if "CJK" in f and "Mono" not in f), None
     )
     hangul_serif = first(_HANGUL_SERIF) or hangul_sans
-    latin_sans = first(_LATIN_SANS) or "Libertinus Serif"
+    latin_sans = first(LATIN_SANS) or "Libertinus Serif"
     body = ["Libertinus Serif"] + ([hangul_serif] if hangul_serif else [])
     sans = [latin_sans] + ([hangul_sans] if hangul_sans else [])
     mono = ["DejaVu Sans Mono"] + ([hangul_sans] if hangul_sans else [])
@@ -121,7 +124,7 @@ def _font_plan(font_paths: Sequence[str | os.PathLike[str]] | None, system_fonts
 
 
 def _pdf_timestamp(front: Mapping[str, Any]) -> int | None:
-    date = front.get("date")
+    date = front.get("date-meta", front.get("date"))
     if isinstance(date, dt.datetime):
         d = date if date.tzinfo else date.replace(tzinfo=dt.UTC)
         return int(d.timestamp())

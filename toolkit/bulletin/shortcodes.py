@@ -20,6 +20,19 @@ same ``.qmd`` renders with ``quarto render bulletin.qmd --metadata-file values.y
 
 ``{{< pagebreak >}}`` (alone on its line) is also understood; any other shortcode raises
 :class:`RenderError`. ``{{{< ... >}}}`` renders literally.
+
+Document fields
+---------------
+``quarto render --metadata-file FILE`` makes the file's top-level keys fields of the document
+(a release's ``date``, say). :func:`expand` does the same for the top-level *scalar* values of
+``metadata`` the front matter does not set; a key set in both with different values is an
+error, since Quarto would take the file's value and Pandoc the front matter's.
+
+Quarto reads ``date`` and ``date-modified`` as dates *before* any shortcode runs (a shortcode
+there shows "Invalid Date"), so here too they must hold a literal date, ISO ``YYYY-MM-DD``
+(:data:`DATE_FIELDS`); a generated date belongs in the metadata file. With ``date-format``
+(a Day.js pattern such as ``D MMMM YYYY``, or ``iso``) the date is shown formatted, as Quarto
+shows it, and ``date-meta`` keeps the ISO date (the HTML's ``dcterms.date``, the PDF's date).
 """
 
 from __future__ import annotations
@@ -38,6 +51,13 @@ from toolkit.bulletin.errors import RenderError
 from toolkit.bulletin.markdown import check_relative_path, escape_md
 
 MAX_INCLUDE_DEPTH = 8
+#: Front-matter fields Quarto parses as dates before shortcodes are expanded.
+DATE_FIELDS = ("date", "date-modified")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+_WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+# Day.js format tokens (longest first) and [escaped text]
+_DATE_TOKEN = re.compile(r"\[([^\]]*)\]|YYYY|YY|MMMM|MMM|MM|M|DD|D|dddd|ddd|dd|d")
 
 # one alternation, scanned once: escaped shortcodes {{{< ... >}}} first, then real ones
 _SHORTCODE = re.compile(
@@ -232,6 +252,83 @@ class _Expander:
         return fm
 
 
+def literal_date(value: Any, where: str) -> dt.date:
+    """``value`` of a date field as a date; a :class:`RenderError` unless it is a literal date
+    (a YAML date or an ISO ``YYYY-MM-DD`` text, optionally with a time)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value.strip()).date()
+        except ValueError:
+            pass
+    raise RenderError(
+        f"{where} is {value!r}: Quarto reads it as a date before shortcodes are expanded; "
+        f"write a literal date (YYYY-MM-DD), or leave it to the metadata file")
+
+
+def format_date(day: dt.date, pattern: str) -> str:
+    """``day`` written with a Day.js ``pattern`` (Quarto's ``date-format``) in English, or
+    ``iso``. Quarto's locale styles (``long`` ...) depend on the renderer's locale and are
+    refused: give a pattern."""
+    if pattern == "iso":
+        return day.isoformat()
+    if pattern in ("full", "long", "medium", "short"):
+        raise RenderError(f"date-format {pattern!r} depends on the locale; give a pattern such "
+                          f"as 'D MMMM YYYY'")
+    weekday = _WEEKDAYS[(day.weekday() + 1) % 7]
+    values = {
+        "YYYY": f"{day.year:04d}", "YY": f"{day.year % 100:02d}",
+        "MMMM": _MONTHS[day.month - 1], "MMM": _MONTHS[day.month - 1][:3],
+        "MM": f"{day.month:02d}", "M": str(day.month), "DD": f"{day.day:02d}",
+        "D": str(day.day), "dddd": weekday, "ddd": weekday[:3], "dd": weekday[:2],
+        "d": str((day.weekday() + 1) % 7),
+    }
+    return _DATE_TOKEN.sub(
+        lambda m: m.group(1) if m.group(1) is not None else values[m.group(0)], pattern)
+
+
+def check_date_fields(fields: Mapping[str, Any], where: str) -> None:
+    """Raise :class:`RenderError` unless every field Quarto parses as a date holds one."""
+    for key in DATE_FIELDS:
+        if key in fields:
+            literal_date(fields[key], f"{where}: '{key}'")
+
+
+def document_fields(front: Mapping[str, Any], metadata: Mapping[str, Any],
+                    where: str) -> dict[str, Any]:
+    """The document's fields: the front matter, the metadata's top-level scalar values it
+    does not set (escaped: they are data), and the date fields formatted by ``date-format``."""
+    fields = dict(front)
+    for key, value in metadata.items():
+        if isinstance(value, (Mapping, list)) or value is None:
+            continue
+        if key in front:
+            if front[key] != value:
+                raise RenderError(
+                    f"{where}: '{key}' is set both in the front matter and in the metadata; "
+                    f"Quarto takes the metadata file's value, Pandoc the front matter's")
+            continue
+        if key in DATE_FIELDS:
+            fields[key] = literal_date(value, f"metadata '{key}'").isoformat()
+        else:
+            fields[key] = value if isinstance(value, (bool, int, float)) else escape_md(
+                _scalar_text(value, key, where))
+    pattern = fields.get("date-format")
+    if pattern is not None:
+        if not isinstance(pattern, str) or not pattern.strip():
+            raise RenderError(f"{where}: date-format must be a Day.js pattern or 'iso'")
+        for key in DATE_FIELDS:
+            if key in fields:
+                day = literal_date(fields[key], f"{where}: '{key}'")
+                if key == "date" and "date-meta" not in fields:
+                    fields["date-meta"] = day.isoformat()
+                fields[key] = format_date(day, pattern)
+    return fields
+
+
 def _split_front_matter(text: str, source: str) -> tuple[dict[str, Any], str, str]:
     """Return (front matter mapping, raw front matter block, body)."""
     m = _FRONT_MATTER.match(text)
@@ -249,7 +346,8 @@ def _split_front_matter(text: str, source: str) -> tuple[dict[str, Any], str, st
 def expand(
     qmd_path: Path, metadata: Mapping[str, Any] | None, resource_dir: Path | None
 ) -> tuple[str, dict[str, Any]]:
-    """The document's markdown with its shortcodes expanded, and its expanded front matter."""
+    """The document's markdown with its shortcodes expanded, and its fields (the expanded front
+    matter with the metadata's document fields, :func:`document_fields`)."""
     if not qmd_path.is_file():
         raise RenderError(f"document {qmd_path} does not exist")
     try:
@@ -261,10 +359,12 @@ def expand(
     fm, fm_raw, body = _split_front_matter(text, source)
     if metadata is not None and not isinstance(metadata, Mapping):
         raise RenderError("metadata must be a mapping")
+    where = f"{source}: front matter"
+    check_date_fields(fm, where)
     exp = _Expander(qmd_path, metadata or {}, resource_dir)
     exp.meta = _deep_merge(metadata or {}, fm)
 
-    new_fm = exp.front_matter(fm, f"{source}: front matter")
+    new_fm = document_fields(exp.front_matter(fm, where), metadata or {}, where)
     body_out = exp.body(body, source, first_line=fm_raw.count("\n") + 1)
     if new_fm != fm:
         dumped = yaml.safe_dump(new_fm, allow_unicode=True, sort_keys=False, width=1_000_000)

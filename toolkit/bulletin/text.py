@@ -8,15 +8,21 @@ markup except what :mod:`toolkit.bulletin.sections` writes itself.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from toolkit.bulletin.errors import RenderError
 from toolkit.bulletin.figures import Change
 from toolkit.bulletin.markdown import escape_md
 from toolkit.bulletin.names import label
 from toolkit.periods import MONTHS, Period
 
 MINUS = "\u2212"
+#: A table's cross-reference label, as Quarto reads it: ``tbl-`` then lower-case words.
+TABLE_LABEL = re.compile(r"^tbl-[a-z0-9]+(?:-[a-z0-9]+)*$")
+_LABEL_WORDS = 48
 
 
 class Md(str):
@@ -119,9 +125,33 @@ def figure_span(value: str, key: str) -> Md:
     return Md(f"**[{escape(value)}]{{.figure data-figure=\"{key}\"}}**")
 
 
+def table_label(caption: str) -> str:
+    """The label :func:`pipe_table` gives a table when the caller names none: ``tbl-`` and the
+    caption's words, shortened on a word boundary. A shortened (or wordless) caption ends with
+    six hex digits of its hash, so different captions keep different labels."""
+    words = re.findall(r"[a-z0-9]+", str(caption).lower())
+    slug = "-".join(words)
+    if len(slug) <= _LABEL_WORDS and slug:
+        return f"tbl-{slug}"
+    cut = slug[:_LABEL_WORDS + 1].rsplit("-", 1)[0] if "-" in slug[:_LABEL_WORDS + 1] else ""
+    digest = hashlib.sha1(str(caption).encode("utf-8")).hexdigest()[:6]
+    return f"tbl-{cut}-{digest}" if cut else f"tbl-{digest}"
+
+
 def pipe_table(headers: Sequence[str], rows: Iterable[Sequence[str]], align: str,
-               caption: str) -> Md:
-    """A Pandoc pipe table; every header and cell is data text (escaped)."""
+               caption: str, label: str | None = None) -> Md:
+    """A Pandoc pipe table with its caption and cross-reference label; every header, cell and
+    the caption are data text (escaped).
+
+    The caption line is ``: Caption {#tbl-label}``: Quarto numbers the table ("Table 1") in
+    HTML and Typst, and Pandoc reads the same line as the table's caption and identifier.
+    ``label`` defaults to :func:`table_label` of the caption; labels must be unique in a
+    document.
+    """
+    label = table_label(caption) if label is None else label
+    if not TABLE_LABEL.match(label):
+        raise RenderError(f"table label {label!r}: use 'tbl-' then lower-case letters, digits "
+                          f"and single hyphens")
     rows = list(rows)
     # Pandoc sizes wrapped columns by the dashes under each header: give each column dashes in
     # proportion to its longest word run (so labels do not wrap needlessly)
@@ -136,5 +166,5 @@ def pipe_table(headers: Sequence[str], rows: Iterable[Sequence[str]], align: str
     for row in rows:
         lines.append("| " + " | ".join(escape(c) if c != "" else " " for c in row) + " |")
     lines.append("")
-    lines.append(": " + escape(caption))
+    lines.append(f": {escape(caption)} {{#{label}}}")
     return Md("\n".join(lines) + "\n")

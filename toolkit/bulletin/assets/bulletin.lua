@@ -1,10 +1,19 @@
 -- Pandoc Lua filter of toolkit/bulletin (pandoc.py) for both HTML and Typst output.
 --
+-- The document uses Quarto's syntax; this filter gives the toolkit's Pandoc route the same
+-- result Quarto gives:
+--
 -- * Quarto-style callouts (::: {.callout-note} ... :::) become a styled
 --   <div class="callout ..." role="note"> in HTML and a #callout(...) call
 --   (defined in bulletin-typst.template) in Typst.  The callout title is the
 --   first heading inside the div (Quarto convention), else the `title`
 --   attribute, else the default label of the callout kind.
+-- * A figure div (::: {#fig-id} ... :::, Quarto's cross-reference syntax) becomes a
+--   Pandoc figure: its last paragraph is the caption, the rest its content.
+-- * HTML only: table and figure captions are numbered in document order ("Table 1.",
+--   "Figure 1."), as Quarto numbers tables with a #tbl- label and figures with a #fig-
+--   label; the delimiter after the number is the document's crossref.title-delim
+--   (default "."). Typst numbers its figures itself (bulletin-typst.template).
 -- * HTML tables are wrapped in a keyboard-scrollable region so wide tables
 --   scroll horizontally on small screens instead of overflowing the page.
 
@@ -29,7 +38,16 @@ local function typst_inlines(inlines)
   return (out:gsub("%s+$", ""))
 end
 
-function Div(el)
+local function figure_div(el)
+  local content = pandoc.List(el.content)
+  local last = content[#content]
+  if #content < 2 or last.t ~= "Para" then return nil end
+  content:remove(#content)
+  return pandoc.Figure(content, { pandoc.Plain(last.content) }, el.attr)
+end
+
+local function Div(el)
+  if el.identifier:match("^fig%-") then return figure_div(el) end
   local kind = callout_kind(el)
   if not kind then return nil end
 
@@ -65,7 +83,47 @@ function Div(el)
   return nil
 end
 
-function Table(el)
+local function number_captions(doc)
+  if not is_html() then return nil end
+  local delim = "."
+  local crossref = doc.meta["crossref"]
+  if type(crossref) == "table" and crossref["title-delim"] ~= nil then
+    delim = pandoc.utils.stringify(crossref["title-delim"])
+  end
+  local counts = { Table = 0, Figure = 0 }
+  local function label(kind)
+    counts[kind] = counts[kind] + 1
+    return pandoc.Span({ pandoc.Str(kind .. "\u{a0}" .. counts[kind] .. delim) },
+      pandoc.Attr("", { "caption-label" }))
+  end
+  local function prefix(caption, kind)
+    local blocks = caption.long
+    local head = label(kind)
+    if #blocks == 0 then
+      caption.long = { pandoc.Plain({ head }) }
+    else
+      local first = blocks[1]
+      local inlines = pandoc.Inlines({ head, pandoc.Space() })
+      inlines:extend(first.content)
+      first.content = inlines
+      caption.long = blocks
+    end
+    return caption
+  end
+  return doc:walk({
+    traverse = "topdown",
+    Table = function(el)
+      el.caption = prefix(el.caption, "Table")
+      return el
+    end,
+    Figure = function(el)
+      el.caption = prefix(el.caption, "Figure")
+      return el
+    end,
+  })
+end
+
+local function Table(el)
   if not is_html() then return nil end
   local label = pandoc.utils.stringify(el.caption.long)
   if label == "" then label = "Table" end
@@ -73,3 +131,10 @@ function Table(el)
     { "role", "region" }, { "tabindex", "0" }, { "aria-label", label },
   }))
 end
+
+-- in this order: figures exist before captions are numbered, captions before tables are wrapped
+return {
+  { Div = Div },
+  { Pandoc = number_captions },
+  { Table = Table },
+}
