@@ -101,7 +101,7 @@ def contract_spec(contract: Contract) -> TableSpec:
                      "datasets", (contract.primary_key,), tuple(foreign))
 
 
-def _status(measure: str, extra: str = "") -> Field:
+def status_field(measure: str, extra: str = "") -> Field:
     return Field(f"{measure}_status", "string",
                  f"GSS shorthand for {measure}, space-separated: {extra}[r] revised since the "
                  "previous release, [p] provisional. Empty when none applies.",
@@ -117,7 +117,7 @@ _NATIONALITY = Field(
     "nationality", "string",
     "ISO 3166-1 alpha-3 nationality of the people; XXX for groups of several or unknown "
     "nationalities.", required=True, pattern=ISO3_PATTERN)
-_NOTE = Field("note", "string", "Why a figure is not available or not applicable, and whether "
+NOTE = Field("note", "string", "Why a figure is not available or not applicable, and whether "
               "the row was revised; empty otherwise.")
 
 
@@ -141,90 +141,28 @@ def summary_spec(kind: str) -> TableSpec:
             period, _COUNTRY_ANY, _NATIONALITY,
             Field("detained", "integer", f"People detained in the {unit}: the sum of persons of "
                   f"the detentions dated in the {unit}.", required=True, minimum=0),
-            _status("detained"),
+            status_field("detained"),
             Field("repatriated", "integer", f"People repatriated from the country in the {unit}: "
                   f"the sum of persons of the repatriations dated in the {unit}, by "
                   "from_country.", required=True, minimum=0),
-            _status("repatriated"),
+            status_field("repatriated"),
             Field("died", "integer", f"Deaths recorded in the {unit}: the sum of persons of the "
                   "fatalities dated in the period, whatever their scam_link (the fatalities "
                   "table has it, to filter).", required=True, minimum=0),
-            _status("died"),
+            status_field("died"),
             Field("held_at_end", "integer", f"People held at the end of the {unit}: detentions "
                   "up to that day minus repatriations from the country up to that day, for the "
                   "nationality. Empty, never negative or clipped, when the records cannot "
                   "support the figure [x] or when no detention or repatriation is recorded for "
                   "the country and nationality [z].", minimum=0),
-            _status("held_at_end", "[x] not available: the stock computed from the records is "
+            status_field("held_at_end", "[x] not available: the stock computed from the records is "
                     "negative on a day up to the end of the period (see "
                     "reconciliation_findings); [z] not applicable; "),
-            _NOTE,
+            NOTE,
         ),
         "summaries", ("period", "country", "nationality"),
         measures=("detained", "repatriated", "died", "held_at_end"),
         absent={"detained": 0, "repatriated": 0, "died": 0, "held_at_end": None},
-    )
-
-
-#: Age bands of fatalities_by_age: (column, lowest age, highest age, label).
-AGE_BANDS = (
-    ("age_under_18", 0, 17, "under 18"),
-    ("age_18_29", 18, 29, "18 to 29"),
-    ("age_30_39", 30, 39, "30 to 39"),
-    ("age_40_49", 40, 49, "40 to 49"),
-    ("age_50_59", 50, 59, "50 to 59"),
-    ("age_60_plus", 60, 200, "60 and over"),
-)
-#: The disclosure-controlled breakdowns, each described by :func:`breakdown_spec`.
-BREAKDOWNS = ("detentions_by_sex", "fatalities_by_sex", "fatalities_by_age")
-
-
-def breakdown_spec(name: str) -> TableSpec:
-    """``detentions_by_sex``, ``fatalities_by_sex`` or ``fatalities_by_age``: disclosure-
-    controlled breakdowns by quarter and country."""
-    what = "detained" if name.startswith("detentions") else "who died"
-    source = "detentions" if name.startswith("detentions") else "fatalities"
-    if name.endswith("_by_sex"):
-        cells = [
-            ("female", f"Women and girls {what}" + (" (females)" if source == "detentions"
-                                                    else " (sex = female)") + "."),
-            ("male", f"Men and boys {what}" + (" (males)" if source == "detentions"
-                                              else " (sex = male)") + "."),
-            ("sex_unknown", f"People {what} whose sex the source did not give: total minus "
-                            "female minus male."),
-        ]
-        by = "sex"
-    else:
-        cells = [(col, f"People who died aged {label}.") for col, _, _, label in AGE_BANDS]
-        cells.append(("age_unknown", "People who died whose age the source did not give."))
-        by = "age"
-    fields = [
-        Field("period", "string", "Calendar quarter, e.g. 2025-Q4.", required=True,
-              pattern=QUARTER_PATTERN),
-        Field("country", "string",
-              "ISO 3166-1 alpha-3 code of the country where the people were detained"
-              if source == "detentions" else
-              "ISO 3166-1 alpha-3 code of the country where the people died or were found.",
-              required=True, pattern=ISO3_PATTERN),
-    ]
-    for col, desc in cells:
-        fields.append(Field(col, "integer", desc + " Empty when suppressed [c].", minimum=0))
-        fields.append(_status(col, "[c] suppressed by the small-count rule (config/"
-                                   "disclosure.yaml), primary or secondary; "))
-    fields.append(Field("total", "integer", f"All people {what} (the sum of persons of the "
-                        f"{source} records); never suppressed.", required=True, minimum=0))
-    fields.append(_status("total"))
-    fields.append(_NOTE)
-    measures = tuple(c for c, _ in cells) + ("total",)
-    return TableSpec(
-        name,
-        f"{'Detentions' if source == 'detentions' else 'Fatalities'} by {by}, quarter and "
-        "country",
-        f"People {what} in each quarter by {by} and country, from the {source} records, with "
-        "small counts suppressed [c] (disclosure control; secondary suppression protects them "
-        "from the row total).",
-        tuple(fields), "summaries", ("period", "country"),
-        measures=measures, absent={m: 0 for m in measures},
     )
 
 

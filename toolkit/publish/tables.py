@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import duckdb
 import polars as pl
@@ -19,17 +19,14 @@ import polars as pl
 from toolkit.contracts import ALL_DATASETS, load_contracts
 from toolkit.periods import Period, month_of, months_between, quarter_of, quarters_between
 from toolkit.periods import previous as preceding
-from toolkit.publish.disclosure import suppress_small_counts
+from toolkit.publish.breakdowns import BREAKDOWNS, breakdown_spec, breakdown_table
 from toolkit.publish.release import PreviousRelease
 from toolkit.publish.revisions import changelog_table, flag_revisions, revisions_table
 from toolkit.publish.specs import (
-    AGE_BANDS,
-    BREAKDOWNS,
     CHANGELOG,
     RECONCILIATION,
     REVISIONS,
     TableSpec,
-    breakdown_spec,
     contract_spec,
     summary_spec,
 )
@@ -143,67 +140,6 @@ def summary_table(con: duckdb.DuckDBPyConnection, spec: TableSpec,
                 row["held_at_end"] = upto[-1][3] if upto else 0
             rows.append(row)
     return pl.DataFrame(rows, schema=spec.schema) if rows else spec.empty()
-
-
-def _quarter_rows(records: Iterable[tuple], periods: Sequence[Period]
-                  ) -> dict[tuple[str, str], list[tuple]]:
-    """Group (country, event_date, ...) records by (quarter label, country) within periods."""
-    labels = {p.label for p in periods}
-    grouped: dict[tuple[str, str], list[tuple]] = defaultdict(list)
-    for rec in records:
-        label = quarter_of(rec[1]).label
-        if label in labels:
-            grouped[(label, rec[0])].append(rec[2:])
-    return grouped
-
-
-def breakdown_table(con: duckdb.DuckDBPyConnection, spec: TableSpec,
-                    quarters: Sequence[Period], threshold: int) -> pl.DataFrame:
-    """A breakdown by sex or age per quarter and country, with small counts suppressed."""
-    if spec.name == "detentions_by_sex":
-        records = con.sql("SELECT country, event_date, persons, coalesce(females, 0), "
-                          "coalesce(males, 0) FROM detentions").fetchall()
-
-        def cells(recs):
-            female = sum(r[1] for r in recs)
-            male = sum(r[2] for r in recs)
-            total = sum(r[0] for r in recs)
-            return {"female": female, "male": male, "sex_unknown": total - female - male}
-    elif spec.name == "fatalities_by_sex":
-        records = con.sql("SELECT country, event_date, persons, sex FROM fatalities").fetchall()
-
-        def cells(recs):
-            out = {"female": 0, "male": 0, "sex_unknown": 0}
-            for persons, sex in recs:
-                out[sex if sex in ("female", "male") else "sex_unknown"] += persons
-            return out
-    elif spec.name == "fatalities_by_age":
-        records = con.sql("SELECT country, event_date, persons, age FROM fatalities").fetchall()
-
-        def cells(recs):
-            out = {col: 0 for col, *_ in AGE_BANDS} | {"age_unknown": 0}
-            for persons, age in recs:
-                band = next((col for col, lo, hi, _ in AGE_BANDS
-                             if age is not None and lo <= age <= hi), "age_unknown")
-                out[band] += persons
-            return out
-    else:
-        raise KeyError(spec.name)
-    order = {p.label: i for i, p in enumerate(quarters)}
-    rows = []
-    for (label, country), recs in sorted(_quarter_rows(records, quarters).items(),
-                                         key=lambda kv: (order[kv[0][0]], kv[0][1])):
-        row = {"period": label, "country": country}
-        for col, value in cells(recs).items():
-            row[col] = value
-            row[f"{col}_status"] = ""
-        row["total"] = sum(r[0] for r in recs)
-        row["total_status"] = ""
-        row["note"] = ""
-        rows.append(row)
-    frame = pl.DataFrame(rows, schema=spec.schema) if rows else spec.empty()
-    breakdown = [m for m in spec.measures if m != "total"]
-    return suppress_small_counts(frame, breakdown, threshold).select(spec.columns)
 
 
 def reconciliation_table(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
