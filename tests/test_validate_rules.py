@@ -316,8 +316,9 @@ CASES = [
     case("repatriations-more-than-detained", "repatriations",
          changed("repatriations", {2: {"persons": "15"}}), [
              ("negative_stock", REP + "repatriations-more-than-detained.csv", 2, "persons", "-5",
-              "held in KHM of nationality KOR on 2025-10-10 would be -5 (10 detained minus 15 "
-              "repatriated); rows involved: DET-001, REP-001"),
+              "detained with no return recorded in KHM, nationality KOR, on 2025-10-10 would be "
+              "-5 (10 detained minus 15 repatriated): the records lack detentions; rows "
+              "involved: DET-001, REP-001"),
          ], EXIT_OK),
 ]
 

@@ -68,12 +68,12 @@ def test_every_key_is_unique_in_the_loaded_tables(tmp_path):
         assert total == distinct > 0
 
 
-def test_stock_view_is_never_clipped_and_findings_list_the_rows(tmp_path):
+def test_not_returned_view_is_never_clipped_and_findings_list_the_rows(tmp_path):
     con = duckdb.connect(str(load(SHIPPED, tmp_path)), read_only=True)
-    held = con.execute("select held from stock where country='KHM' and nationality='KOR' "
-                       "and date='2026-01-23'").fetchone()[0]
+    value = con.execute("select not_returned from not_returned where country='KHM' "
+                        "and nationality='KOR' and date='2026-01-23'").fetchone()[0]
     # 57 + 33 + 5 detained; 2 + 2 + 64 + 73 repatriated (the shipped rows).
-    assert held == 57 + 33 + 5 - (2 + 2 + 64 + 73) == -46
+    assert value == 57 + 33 + 5 - (2 + 2 + 64 + 73) == -46
     ids = con.execute("select record_ids from reconciliation_findings where country='THA' "
                       "and nationality='IND'").fetchone()[0]
     assert ids == "REP-2025-0010"
@@ -88,7 +88,7 @@ def test_the_warehouse_holds_the_report_as_its_findings_table(tmp_path):
         tuple(r.values()) for r in result.report.to_records()]
     assert [(c[0], c[1]) for c in con.execute("DESCRIBE findings").fetchall()] == [
         (f, "BIGINT" if f == "row" else "VARCHAR") for f in FIELDS]
-    assert len(result.report.to_records()) == 9
+    assert len(result.report.to_records()) == 8
 
 
 def test_invalid_data_leaves_the_previous_warehouse_intact(tmp_path, make_raw):

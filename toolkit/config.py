@@ -2,7 +2,8 @@
 
 Publishing and the bulletin both receive the same object: who publishes (``publisher.yaml``),
 what the bulletin counts (``bulletin.yaml``), the small-count rule (``disclosure.yaml``) and the
-planned releases (``release-calendar.yaml``). The folder is ``$TOOLKIT_CONFIG`` or the
+planned releases (``release-calendar.yaml``), the period each dataset covers (``coverage.yaml``)
+and what a raw return may be (``limits.yaml``). The folder is ``$TOOLKIT_CONFIG`` or the
 repository's ``config/``.
 """
 
@@ -17,7 +18,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = ("publisher.yaml", "bulletin.yaml", "disclosure.yaml", "release-calendar.yaml",
-         "limits.yaml")
+         "limits.yaml", "coverage.yaml")
+#: The event datasets whose coverage ``coverage.yaml`` may declare.
+COVERED = ("detentions", "repatriations", "fatalities")
 #: The scam_link statuses of the fatalities contract, in its order.
 SCAM_LINKS = ("confirmed", "suspected", "under_investigation", "none_known")
 DEFAULT_SCOPE = ("confirmed", "suspected", "under_investigation")
@@ -89,6 +92,45 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class DatasetCoverage:
+    """The days a dataset's collection covers: every event in them is meant to be recorded.
+
+    A count for a period wholly outside them is not a zero but "not collected" ``[x]``.
+    """
+
+    #: The first day covered; None: the day of the dataset's first record.
+    start: dt.date | None = None
+    #: The last day covered; None: the release's as-of date.
+    end: dt.date | None = None
+    #: What the collection covers, in one sentence (e.g. deaths of South Korean nationals).
+    scope: str = ""
+    #: The nationalities collected (ISO 3166-1 alpha-3); empty: every nationality.
+    nationalities: tuple[str, ...] = ()
+
+    def collects(self, nationality: str) -> bool:
+        """Whether records of people of ``nationality`` are collected (``ALL``, the total of
+        every nationality, is collected when any is)."""
+        return not self.nationalities or nationality in self.nationalities
+
+    def span(self, first_record: dt.date | None, as_of: dt.date
+             ) -> tuple[dt.date, dt.date] | None:
+        """The first and last day covered in a release as of ``as_of``; None when nothing is
+        (no start declared and no record)."""
+        start = self.start or first_record
+        if start is None:
+            return None
+        return start, min(self.end or as_of, as_of)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    datasets: tuple[tuple[str, DatasetCoverage], ...] = ()
+
+    def of(self, dataset: str) -> DatasetCoverage:
+        return dict(self.datasets).get(dataset, DatasetCoverage())
+
+
+@dataclass(frozen=True)
 class PlannedRelease:
     date: dt.date
     period: str
@@ -128,6 +170,7 @@ class Config:
     disclosure: Disclosure = field(default_factory=Disclosure)
     calendar: ReleaseCalendar = field(default_factory=ReleaseCalendar)
     limits: Limits = field(default_factory=Limits)
+    coverage: Coverage = field(default_factory=Coverage)
 
 
 def config_dir() -> Path:
@@ -254,6 +297,44 @@ def read_calendar(path: Path) -> ReleaseCalendar:
     return ReleaseCalendar(tuple(sorted(planned, key=lambda r: r.date)), str(timezone))
 
 
+def _day(value, where: str, path: Path) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        day = dt.date.fromisoformat(value) if isinstance(value, str) else value
+    except ValueError:
+        day = None
+    if not isinstance(day, dt.date):
+        raise ConfigError(f"{path}: {where} must be a date in the form YYYY-MM-DD, "
+                          f"not {value!r}")
+    return day
+
+
+def read_coverage(path: Path) -> Coverage:
+    doc = _read(path, required=False)
+    _unknown(doc, set(COVERED), path)
+    out = []
+    for name in COVERED:
+        item = doc.get(name)
+        if item is None:
+            continue
+        if not isinstance(item, dict):
+            raise ConfigError(f"{path}: {name} must be a mapping with from, to and scope")
+        _unknown(item, {"from", "to", "scope", "nationalities"}, path)
+        start = _day(item.get("from"), f"{name}.from", path)
+        end = _day(item.get("to"), f"{name}.to", path)
+        if start and end and end < start:
+            raise ConfigError(f"{path}: {name}.to ({end}) is before {name}.from ({start})")
+        nationalities = item.get("nationalities") or []
+        if not isinstance(nationalities, list) or not all(
+                isinstance(n, str) and len(n) == 3 and n.isupper() for n in nationalities):
+            raise ConfigError(f"{path}: {name}.nationalities must be a list of ISO 3166-1 "
+                              f"alpha-3 codes such as [KOR], not {nationalities!r}")
+        scope = " ".join(str(item.get("scope") or "").split())
+        out.append((name, DatasetCoverage(start, end, scope, tuple(nationalities))))
+    return Coverage(tuple(out))
+
+
 def load_config(folder: Path | None = None) -> Config:
     """Read every file of the configuration folder; a :class:`ConfigError` names what is wrong."""
     folder = Path(folder) if folder is not None else config_dir()
@@ -264,4 +345,5 @@ def load_config(folder: Path | None = None) -> Config:
         disclosure=read_disclosure(folder / "disclosure.yaml"),
         calendar=read_calendar(folder / "release-calendar.yaml"),
         limits=read_limits(folder / "limits.yaml"),
+        coverage=read_coverage(folder / "coverage.yaml"),
     )

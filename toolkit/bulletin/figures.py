@@ -2,7 +2,7 @@
 
 The bulletin's text, tables and charts only display what :func:`compute_figures` returns: plain
 dataclasses and dicts, computed here with DuckDB SQL over the warehouse tables and views
-(``detentions``, ``repatriations``, ``fatalities``, ``sources``, ``stock``,
+(``detentions``, ``repatriations``, ``fatalities``, ``sources``, ``not_returned``,
 ``reconciliation_findings``, ``findings``). Nothing in this module formats text for a reader.
 
 :class:`Figures` is sent to the chart process, which imports this module: DuckDB and the
@@ -276,10 +276,10 @@ def stock_groups(con: duckdb.DuckDBPyConnection, end: dt.date) -> list[StockGrou
         SELECT country, nationality,
                arg_max(detained_to_date, date) AS detained_to_date,
                arg_max(repatriated_to_date, date) AS repatriated_to_date,
-               arg_max(held, date) AS held,
-               min(held) AS lowest,
-               min(date) FILTER (WHERE held < 0) AS first_negative
-        FROM stock WHERE date <= ?
+               arg_max(not_returned, date) AS held,
+               min(not_returned) AS lowest,
+               min(date) FILTER (WHERE not_returned < 0) AS first_negative
+        FROM not_returned WHERE date <= ?
         GROUP BY country, nationality
         ORDER BY country, nationality
     """, [end])
@@ -313,7 +313,7 @@ def stock_series(con: duckdb.DuckDBPyConnection, groups: Sequence[StockGroup],
              q(period, quarter_end) AS (VALUES {quarters_sql}),
              at_end AS (
             SELECT q.period, q.quarter_end, g.country, g.nationality,
-                   coalesce((SELECT arg_max(s.held, s.date) FROM stock s
+                   coalesce((SELECT arg_max(s.not_returned, s.date) FROM not_returned s
                              WHERE s.country = g.country AND s.nationality = g.nationality
                                AND s.date <= q.quarter_end), 0) AS held
             FROM q CROSS JOIN g
@@ -326,7 +326,7 @@ def stock_series(con: duckdb.DuckDBPyConnection, groups: Sequence[StockGroup],
 
 def reconciliation(con: duckdb.DuckDBPyConnection, end: dt.date) -> list[Finding]:
     rows = _rows(con, """
-        SELECT country, nationality, date, held, detained_to_date, repatriated_to_date, record_ids
+        SELECT country, nationality, date, not_returned AS held, detained_to_date, repatriated_to_date, record_ids
         FROM reconciliation_findings WHERE date <= ? ORDER BY country, nationality, date
     """, [end])
     return [Finding(r["country"], r["nationality"], r["date"], int(r["held"]),

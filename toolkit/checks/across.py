@@ -184,7 +184,7 @@ def check_possible_duplicates(con: duckdb.DuckDBPyConnection, name: str,
 
 
 def check_stock(con: duckdb.DuckDBPyConnection, report: Report) -> None:
-    """``negative_stock``: each day a stock of people detained with no return recorded goes
+    """``negative_stock``: each day the count of people detained with no return recorded goes
     below zero, at the repatriation that took it there, with the rows involved."""
     # Every stock starts at zero and only a repatriation lowers it: without one, none can.
     if not con.execute("SELECT count(*) FROM (SELECT 1 FROM repatriations WHERE persons >= 1 "
@@ -195,10 +195,11 @@ def check_stock(con: duckdb.DuckDBPyConnection, report: Report) -> None:
             SELECT *, string_split(record_ids, ';') AS ids FROM ({FINDINGS_SQL})
         )
         SELECT 'negative_stock' AS rule, 'repatriations' AS dataset, __file AS file,
-               __row AS "row", 'persons' AS "column", CAST(held AS VARCHAR) AS value,
-               'held in ' || country || ' of nationality ' || nationality || ' on ' || date
-               || ' would be ' || held || ' (' || detained_to_date || ' detained minus '
-               || repatriated_to_date || ' repatriated); rows involved: '
+               __row AS "row", 'persons' AS "column", CAST(not_returned AS VARCHAR) AS value,
+               'detained with no return recorded in ' || country || ', nationality '
+               || nationality || ', on ' || date || ' would be ' || not_returned || ' ('
+               || detained_to_date || ' detained minus ' || repatriated_to_date
+               || ' repatriated): the records lack detentions; rows involved: '
                || {_listed(f"ids[1:{3 * MAX_LISTED}]", "len(ids)")} AS message,
                __line AS line
         FROM negative"""

@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from toolkit.checks.review import publishable
+from toolkit.config import Coverage, load_config
 from toolkit.contracts import EVENT_DATASETS, REPORTED, load_contracts
 from toolkit.periods import Period, latest_complete_quarter
 from toolkit.publish.release import PublishError
@@ -69,7 +70,8 @@ def open_release_connection(out_dir: Path, as_of: dt.date | None
                              for n, c in citing) + ")")
         for name in ("findings", "load_info", "raw_files"):
             con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM wh."{name}"')
-        con.execute(f"CREATE VIEW stock AS {STOCK_SQL}")
+        con.execute(f"CREATE VIEW release_info AS SELECT {day} AS as_of")
+        con.execute(f"CREATE VIEW not_returned AS {STOCK_SQL}")
         con.execute(f"CREATE VIEW reconciliation_findings AS {FINDINGS_SQL}")
         if first_event_date(con) is None:
             earliest = " UNION ALL ".join(f'SELECT min(event_date) AS d FROM wh."{n}"'
@@ -85,6 +87,14 @@ def open_release_connection(out_dir: Path, as_of: dt.date | None
     return con, as_of, loaded
 
 
-def default_period(as_of: dt.date, con: duckdb.DuckDBPyConnection) -> Period:
-    """The latest quarter that has ended by the as-of date and has records."""
-    return latest_complete_quarter(as_of, last_event_date(con))
+def default_period(as_of: dt.date, con: duckdb.DuckDBPyConnection,
+                   coverage: Coverage | None = None) -> Period:
+    """The latest quarter that every event dataset covers to its end: it has ended by the
+    as-of date and by the last day each dataset's coverage declares (``config/coverage.yaml``).
+    When no dataset declares one, the last record's date stands for it, so that a quarter after
+    the last return is not reported as a fall to zero."""
+    coverage = coverage if coverage is not None else load_config().coverage
+    ends = [c.end for name in EVENT_DATASETS if (c := coverage.of(name)).end]
+    if not ends:
+        ends = [last_event_date(con) or as_of]
+    return latest_complete_quarter(min([as_of, *ends]))

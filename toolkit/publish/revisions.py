@@ -26,10 +26,10 @@ def add_note(note: str | None, text: str) -> str:
 
 
 def flag_revisions(frame: pl.DataFrame, spec: TableSpec, previous: pl.DataFrame | None,
-                   previous_release: str | None, latest_period: str | None
+                   previous_release: str | None, provisional: set[str]
                    ) -> tuple[pl.DataFrame, list[dict]]:
-    """Flag ``[r]`` on cells changed since the previous release and ``[p]`` on the latest
-    period; return the flagged frame and the rows of the revisions table.
+    """Flag ``[r]`` on cells changed since the previous release and ``[p]`` on the periods of
+    ``provisional``; return the flagged frame and the rows of the revisions table.
 
     Only periods the previous release published are compared. A row missing from one of the two
     releases counts as the table's defaults (:attr:`TableSpec.absent`).
@@ -69,7 +69,7 @@ def flag_revisions(frame: pl.DataFrame, spec: TableSpec, previous: pl.DataFrame 
                                                previous_release, "no row in this release",
                                                status=""))
     for row in rows:
-        if latest_period is not None and row["period"] == latest_period:
+        if row["period"] in provisional:
             for m in spec.measures:
                 row[f"{m}_status"] = add_flag(row[f"{m}_status"], "[p]")
     # the revision rows carry the final status, [p] included
@@ -101,7 +101,7 @@ def revisions_table(revisions: list[dict]) -> pl.DataFrame:
     spec = REVISIONS
     if not revisions:
         return spec.empty()
-    order = {m: i for i, m in enumerate(("detained", "repatriated", "died", "held_at_end"))}
+    order = {m: i for i, m in enumerate(("detained", "repatriated", "died", "not_returned_at_end"))}
     rows = sorted(revisions, key=lambda r: (r["table"], r["period"], r["country"],
                                             r["nationality"] or "",
                                             order.get(r["measure"], 99), r["measure"]))

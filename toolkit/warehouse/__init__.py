@@ -15,8 +15,8 @@ from toolkit.warehouse.store import (
     staging_path,
     table_ddl,
 )
-from toolkit.warehouse.views import FINDINGS_SQL, STOCK_SQL
+from toolkit.warehouse.views import FINDINGS_SQL, STOCK_SQL, WINDOW_START
 
 __all__ = ["FINDINGS_SQL", "STOCK_SQL", "WAREHOUSE", "Staging", "connect", "cursor",
            "file_sha256", "first_event_date", "last_event_date", "memory", "sql_string",
-           "staging_path", "table_ddl"]
+           "staging_path", "table_ddl", "WINDOW_START"]

@@ -103,7 +103,7 @@ class Staging:
         self.con.execute("CREATE TABLE raw_files (dataset VARCHAR, file VARCHAR PRIMARY KEY, "
                          "sha256 VARCHAR, rows BIGINT)")
         self.con.executemany("INSERT INTO raw_files VALUES (?, ?, ?, ?)", list(files))
-        self.con.execute(f"CREATE VIEW stock AS {STOCK_SQL}")
+        self.con.execute(f"CREATE VIEW not_returned AS {STOCK_SQL}")
         self.con.execute(f"CREATE VIEW reconciliation_findings AS {FINDINGS_SQL}")
         self.con.execute("CHECKPOINT")
 
