@@ -25,6 +25,7 @@ COVERED = ("detentions", "repatriations", "fatalities")
 SCAM_LINKS = ("confirmed", "suspected", "under_investigation", "none_known")
 DEFAULT_SCOPE = ("confirmed", "suspected", "under_investigation")
 DEFAULT_THRESHOLD = 3
+DEFAULT_PROFILE = "public_sources"
 
 
 class ConfigError(ValueError):
@@ -75,8 +76,21 @@ class BulletinSettings:
 
 @dataclass(frozen=True)
 class Disclosure:
-    #: Counts from 1 to ``threshold - 1`` in a breakdown are suppressed.
+    """``disclosure.yaml``: the publication policy (:mod:`toolkit.publish.policy`)."""
+
+    #: Counts from 1 to ``threshold - 1`` in a protected breakdown are suppressed.
     threshold: int = DEFAULT_THRESHOLD
+    #: The publication profile: ``public_sources`` or ``administrative``.
+    profile: str = DEFAULT_PROFILE
+    #: (dataset, field, treatment) the file sets beyond its profile, in the file's order.
+    fields: tuple[tuple[str, str, str], ...] = ()
+
+    @property
+    def policy(self):
+        """The :class:`toolkit.publish.policy.Policy` this describes (checked when read)."""
+        from toolkit.publish.policy import load_policy  # the publish package imports config
+
+        return load_policy(self)
 
 
 @dataclass(frozen=True)
@@ -252,11 +266,27 @@ def read_bulletin(path: Path) -> BulletinSettings:
 
 def read_disclosure(path: Path) -> Disclosure:
     doc = _read(path, required=False)
-    _unknown(doc, {"threshold"}, path)
+    _unknown(doc, {"threshold", "profile", "fields"}, path)
     threshold = doc.get("threshold", DEFAULT_THRESHOLD)
     if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 1:
         raise ConfigError(f"{path}: threshold must be a whole number >= 1, not {threshold!r}")
-    return Disclosure(threshold=threshold)
+    profile = doc.get("profile", DEFAULT_PROFILE)
+    if not isinstance(profile, str):
+        raise ConfigError(f"{path}: profile must be a name, not {profile!r}")
+    if not isinstance(doc.get("fields") or {}, dict):
+        raise ConfigError(f"{path}: fields must map datasets to their columns")
+    fields = []
+    for dataset, columns in (doc.get("fields") or {}).items():
+        if not isinstance(columns, dict):
+            raise ConfigError(f"{path}: fields.{dataset} must map columns to publish, coarsen "
+                              f"or withhold, not {columns!r}")
+        for column, treatment in columns.items():
+            fields.append((str(dataset), str(column), str(treatment)))
+    disclosure = Disclosure(threshold=threshold, profile=profile, fields=tuple(fields))
+    from toolkit.publish.policy import load_policy  # the publish package imports config
+
+    load_policy(disclosure, str(path))  # checks the profile and fields against the contracts
+    return disclosure
 
 
 def read_limits(path: Path) -> Limits:
