@@ -24,6 +24,7 @@ BASE_FILES = {
     "detentions": "detentions/detentions.csv",
     "repatriations": "repatriations/repatriations.csv",
     "fatalities": "fatalities/fatalities.csv",
+    "reported_figures": "reported_figures/reported_figures.csv",
 }
 
 

@@ -142,7 +142,7 @@ def test_load_writes_the_warehouse_and_says_how_many_rows(make_raw, tmp_path):
                                       *AS_OF])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("Loaded sources 2, detentions 2, repatriations 1, "
-                                    "fatalities 1 rows into ")
+                                    "fatalities 1, reported_figures 1 rows into ")
     assert (out / "warehouse.duckdb").is_file()
 
 

@@ -264,7 +264,7 @@ def test_more_files_than_the_limit_are_refused_before_any_is_read(make_raw, tmp_
     raw = make_raw("many", {f"detentions/extra-{i}.csv": "" for i in range(3)})
     result = validate(raw, AS_OF)
     assert [(f.rule, f.message) for f in result.report.findings] == [
-        ("unreadable_file", "the raw data folder holds 7 files, more than the limit of 5 "
+        ("unreadable_file", "the raw data folder holds 8 files, more than the limit of 5 "
          "(config/limits.yaml); merge the returns of a dataset into fewer files")]
     assert validate(VALID_RAW, AS_OF).report.exit_code == EXIT_OK
 

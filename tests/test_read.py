@@ -204,7 +204,9 @@ def test_xlsx_values_beyond_the_header_are_an_unnamed_column(make_raw):
     data = workbook({"Sheet1": [DET_HEADER, row]})
     result = validate(make_raw("detentions-stray-cell",
                                {"detentions/detentions-stray-cell.xlsx": data}), AS_OF)
-    assert detentions_findings(result) == [("unknown_column", 1, "(column 17)", None)]
+    # two past the last header cell: the header's width plus the empty cell, plus one
+    stray = f"(column {len(DET_HEADER) + 2})"
+    assert detentions_findings(result) == [("unknown_column", 1, stray, None)]
 
 
 # --------------------------------------------------------------------------- Parquet
@@ -383,6 +385,24 @@ def test_hidden_and_lock_files_are_skipped(make_raw):
 def test_the_valid_set_has_every_contract_column_in_contract_order():
     for name, contract in load_contracts().items():
         assert base_rows(name)[0] == contract.column_names
+
+
+LATER_COLUMNS = ("persons_qualifier", "other_persons", "other_source_id")
+
+
+def test_a_return_written_to_the_earlier_contract_is_still_valid(make_raw):
+    """Columns added to the contracts later are optional: a return without them (and without
+    the reported figures) is valid, and its counts are exact."""
+    files = {}
+    for name in ("detentions", "repatriations", "fatalities"):
+        header, rows = base_rows(name)
+        header = [c for c in header if c not in LATER_COLUMNS]
+        files[f"{name}/{name}.csv"] = to_csv(header, rows)
+    header, rows = base_rows("sources")
+    files["sources.csv"] = to_csv(header, rows)
+    result = validate(make_raw("earlier-contract", files), AS_OF)
+    assert outcome(result) == []
+    assert result.table("detentions")["persons_qualifier"].to_list() == [None, None]
 
 
 def test_cp949_bytes_that_are_also_utf8_are_settled_by_the_encoding_option(tmp_path):

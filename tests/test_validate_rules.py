@@ -138,7 +138,7 @@ CASES = [
     case("detentions-ragged-row", "detentions",
          changed("detentions").replace(f'"{NOTES}"', NOTES), [
              ("ragged_row", DET + "detentions-ragged-row.csv", 3, None, "second wave",
-              "the row has 16 fields but the header has 15; is a comma inside a value not "
+              "the row has 19 fields but the header has 18; is a comma inside a value not "
               "quoted? The fields after the last column were ignored"),
          ]),
     case("detentions-formula", "detentions", as_xlsx("detentions", _formula), [
@@ -168,7 +168,7 @@ CASES = [
     case("detentions-duplicate-column", "detentions",
          changed("detentions", add_columns={"notes": ["", ""]}), [
              ("duplicate_column", DET + "detentions-duplicate-column.csv", 1, "notes", "notes",
-              "column 'notes' appears twice in the header (columns 15 and 16)"),
+              "column 'notes' appears twice in the header (columns 18 and 19)"),
          ]),
     case("detentions-empty-reason", "detentions", changed("detentions", {3: {"reason": ""}}), [
         ("required", DET + "detentions-empty-reason.csv", 3, "reason", None,
@@ -333,7 +333,8 @@ def test_the_valid_set_is_valid_with_nothing_to_report(make_raw):
     assert findings(result) == []
     assert result.report.exit_code == EXIT_OK
     assert {n: len(t) for n, t in result.tables.items()} == {
-        "sources": 2, "detentions": 2, "repatriations": 1, "fatalities": 1}
+        "sources": 2, "detentions": 2, "repatriations": 1, "fatalities": 1,
+        "reported_figures": 1}
 
 
 def test_every_rule_has_a_case():
