@@ -143,7 +143,7 @@ def test_every_table_has_a_quarto_caption_with_a_unique_label(fragments):
             m = CAPTION.match(caption)
             assert m, (name, rows[0], caption)
             labels.append(m["label"])
-    assert len(labels) == 12
+    assert len(labels) == 13
     assert len(set(labels)) == len(labels)
 
 
@@ -154,7 +154,7 @@ def _figures(markdown: str) -> list[tuple[str, str]]:
 def test_every_chart_is_a_quarto_figure_with_a_caption(fragments, built):
     figures = [f for text in fragments.values() for f in _figures(text)]
     assert sorted(label for label, _ in figures) == [
-        "fig-detentions-by-country", "fig-held-by-quarter", "fig-quarterly-trend",
+        "fig-detentions-by-country", "fig-not-returned-by-quarter", "fig-quarterly-trend",
         "fig-repatriations-by-mode"]
     for label, body in figures:
         *content, caption = body.split("\n\n")
@@ -224,12 +224,13 @@ def test_quarto_renders_the_build_folder(built):  # pragma: no cover - where Qua
     out = reports / "_output"
     page = " ".join(html.unescape((out / "bulletin.html").read_text(encoding="utf-8")).split())
     assert "Invalid Date" not in page and "28 November 2026" in page
-    assert "Online-scam compounds statistics: quarterly statistical bulletin" in page
-    assert "Table 12" in page and "Figure 4" in page  # numbered captions, by Quarto
+    assert ("Online-scam compounds statistics: quarterly statistical bulletin, October to "
+            "December 2025") in page
+    assert "Table 13" in page and "Figure 4" in page  # numbered captions, by Quarto
     assert sorted(p.name for p in (out / "bulletin-data").glob("*.csv")) == sorted(
         p.name for p in (built["preview"] / "bulletin-data").glob("*.csv"))
     pdf = out / "bulletin.pdf"
     text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
                                    check=True).stdout.decode("utf-8").split())
     assert "28 November 2026" in text and "Invalid Date" not in text
-    assert "Table 12" in text and "Figure 4" in text
+    assert "Table 13" in text and "Figure 4" in text

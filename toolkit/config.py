@@ -123,7 +123,7 @@ class DatasetCoverage:
 
     def collects(self, nationality: str) -> bool:
         """Whether records of people of ``nationality`` are collected (``ALL``, the total of
-        every nationality, is collected when any is)."""
+        every nationality, only when every nationality is)."""
         return not self.nationalities or nationality in self.nationalities
 
     def span(self, first_record: dt.date | None, as_of: dt.date

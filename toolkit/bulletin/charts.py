@@ -3,9 +3,12 @@
 Every chart is a :class:`Chart`: a Vega-Lite spec (interactive, with tooltips, in the HTML),
 a title, a caption, alt text, the rows behind it (written as a CSV into the release and shown
 as a table beside the chart) and, once :mod:`toolkit.bulletin.chartproc` has drawn it, the
-static SVG of the same spec (for the PDF). Provisional values (``[p]``) are drawn paler with
-``[p]`` beside their label; suppressed (``[c]``) and not-available (``[x]``) values have no
-bar, only their symbol.
+static SVG of the same spec (for the PDF). Every value carries its status markers as the
+published table has them (``[p]``, ``[r]``, ``[u]``) and its qualifier ("at least"); provisional
+values are drawn paler. A value that is not available or not collected (``[x]``), or not
+applicable (``[z]``), has no mark: the chart shows a gap, its alt text says so, and its CSV row
+has an empty value and the symbol in its status column. Nothing is plotted as zero that is not
+a recorded zero.
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from toolkit.bulletin.names import label, place_name
+from toolkit.bulletin.names import NOT_RETURNED, NOT_RETURNED_SHORT, label, place_name
+from toolkit.bulletin.text import cell, qualified
 from toolkit.textsafety import neutralise
 
 if TYPE_CHECKING:
     import altair as alt
 
-    from toolkit.bulletin.figures import Figures
+    from toolkit.bulletin.figures import Count, Figures
 
 #: Okabe & Ito (2008), "Color Universal Design": distinguishable with the common colour-vision
 #: deficiencies. Yellow (#F0E442) comes last: it is too pale for thin marks on white.
@@ -34,10 +38,14 @@ INK, MUTED, GRID = "#1b1d21", "#4a4f57", "#e3e7eb"
 FONT = "sans-serif"
 
 PROVISIONAL, SUPPRESSED, NOT_AVAILABLE = "[p]", "[c]", "[x]"
+#: The status markers, in the published order, and what each means in the bulletin.
 SYMBOLS = {
-    PROVISIONAL: "provisional",
     SUPPRESSED: "suppressed to protect individuals",
-    NOT_AVAILABLE: "not available",
+    NOT_AVAILABLE: "not available or not collected",
+    "[z]": "not applicable",
+    "[u]": "low reliability",
+    "[r]": "revised since the previous release",
+    PROVISIONAL: "provisional",
 }
 #: Bars labelled with their values need no value axis; runs of axis numbers also read badly
 #: in the PDF's text layer (and look like phone numbers to the release's personal-data scan).
@@ -97,7 +105,10 @@ class Chart:
 
     @property
     def symbols_used(self) -> list[str]:
-        used = {str(r.get("status") or "") for r in self.rows}
+        used = {flag for r in self.rows for k, v in r.items() if k.endswith("status") and v
+                for flag in str(v).split()}
+        used |= {flag for row in self.table_rows for text in row for flag in SYMBOLS
+                 if flag in str(text)}
         return [s for s in SYMBOLS if s in used]
 
 
@@ -126,27 +137,21 @@ def country_colours(codes: Sequence[str]) -> dict[str, str]:
     return {code: OKABE_ITO[i % len(OKABE_ITO)] for i, code in enumerate(sorted(set(codes)))}
 
 
-def _value_label(value: int | None, status: str) -> str:
-    if value is None:
-        return status or NOT_AVAILABLE
-    text = f"{value:,}"
-    return f"{text} {status}" if status == PROVISIONAL else text
+def _fields(count: Count, prefix: str) -> dict[str, Any]:
+    """A count as CSV columns: value (empty where none), qualifier and status."""
+    return {prefix: count.value, f"{prefix}_qualifier": count.qualifier if count.available
+            else "", f"{prefix}_status": count.status}
 
 
-def _status_of(rows: Sequence[dict], period: str) -> str:
-    return next((r["status"] for r in rows if r["period"] == period and r["status"]), "")
+def _provisional(count: Count) -> bool:
+    return count.has(PROVISIONAL)
 
 
-def _pivot(rows: Sequence[dict], countries: Sequence[str]) -> list[list[str]]:
-    out = []
-    for period in dict.fromkeys(r["period"] for r in rows):
-        cells = {r["country"]: r for r in rows if r["period"] == period}
-        status = _status_of(rows, period)
-        values = [cells[c]["held"] if c in cells else 0 for c in countries]
-        out.append([period + (f" {status}" if status else ""),
-                    *[_value_label(v, status) for v in values],
-                    _value_label(sum(values), status)])
-    return out
+def _period_title(label: str, rows: Sequence[dict], key: str) -> str:
+    """A period with the [p] its cells carry, as an axis or table label."""
+    flagged = any(r["period"] == label and PROVISIONAL in str(r.get(key) or "").split()
+                  for r in rows)
+    return f"{label} {PROVISIONAL}" if flagged else label
 
 
 @cache
@@ -167,24 +172,41 @@ def _finish(chart: alt.TopLevelMixin, title: str, subtitle: str | None = None) -
     return spec
 
 
+def and_words(parts: Sequence[str]) -> str:
+    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)
+
+
+def _gaps(missing: Sequence[str]) -> str:
+    if not missing:
+        return ""
+    return (f" There is no bar for {', '.join(missing)}: no figure is available there "
+            f"([x]), which is not a zero.")
+
+
 # ----------------------------------------------------------------------------- charts
 
 
-def quarterly_trend(fig: Figures) -> Chart:
-    """People detained and repatriated in each quarter up to the bulletin's period."""
+def trend(fig: Figures) -> Chart:
+    """People detained and repatriated in each period up to the bulletin's period."""
     alt = _altair()
-    rows = []
-    for q in fig.quarterly_series:
-        status = PROVISIONAL if (fig.provisional and q["period"] == fig.period.label) else ""
+    unit = fig.unit
+    pairs = []
+    for s in fig.series:
         for measure in ("detained", "repatriated"):
-            rows.append({"period": q["period"], "measure": measure, "persons": q[measure],
-                         "status": status})
+            c = s[measure]
+            pairs.append(({"period": s["period"], "measure": measure, **_fields(c, "persons"),
+                           "coverage": c.coverage}, c))
+    rows = [r for r, _ in pairs]
+    Unit = unit.capitalize()
     data = [{**r, "Measure": r["measure"].capitalize(),
-             "Quarter": r["period"] + (f" {r['status']}" if r["status"] else ""),
-             "Status": SYMBOLS.get(r["status"], "final")} for r in rows]
-    order = [d["Quarter"] for d in data if d["measure"] == "detained"]
+             Unit: _period_title(r["period"], rows, "persons_status"),
+             "provisional": c.has(PROVISIONAL), "text": cell(c)}
+            for r, c in pairs if c.available]
+    order = list(dict.fromkeys(_period_title(r["period"], rows, "persons_status")
+                               for r in rows))
     base = alt.Chart(alt.Data(values=data)).encode(
-        x=alt.X("Quarter:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
+        x=alt.X(f"{Unit}:N", sort=order, title=None,
+                axis=alt.Axis(labelAngle=0 if unit == "quarter" else -45)),
         xOffset=alt.XOffset("Measure:N", sort=["Detained", "Repatriated"]),
     )
     bars = base.mark_bar().encode(
@@ -192,195 +214,260 @@ def quarterly_trend(fig: Figures) -> Chart:
         color=alt.Color("Measure:N", title=None,
                         scale=alt.Scale(domain=list(MEASURE_COLOURS),
                                         range=list(MEASURE_COLOURS.values()))),
-        opacity=alt.condition(alt.datum.status == PROVISIONAL, alt.value(0.5), alt.value(1.0)),
-        tooltip=[alt.Tooltip("Quarter:N"), alt.Tooltip("Measure:N"),
-                 alt.Tooltip("persons:Q", title="People", format=",d"),
-                 alt.Tooltip("Status:N")],
+        opacity=alt.condition(alt.datum.provisional, alt.value(0.5), alt.value(1.0)),
+        tooltip=[alt.Tooltip(f"{Unit}:N"), alt.Tooltip("Measure:N"),
+                 alt.Tooltip("text:N", title="People")],
     )
-    period_words = fig.period.words
-    first_q = fig.quarterly_series[0]["period"] if fig.quarterly_series else fig.period.label
-    title = f"People detained and repatriated by quarter, {first_q} to {fig.period.label}"
+    first = fig.series[0]["period"] if fig.series else fig.period.label
+    title = f"People recorded as detained and repatriated by {unit}, {first} to {fig.period.label}"
     spec = _finish(bars.properties(width=540, height=260), title,
-                   "Number of people in the records, by quarter of the event date")
-    first = fig.quarterly_series[0]["period"] if fig.quarterly_series else fig.period.label
-    peak = max(fig.quarterly_series, key=lambda q: q["detained"]) if fig.quarterly_series else None
-    alt_text = (f"Grouped bar chart of the number of people detained and repatriated in each "
-                f"quarter from {first} to {fig.period.label}. In {period_words}, "
-                f"{fig.headlines['detained'].current:,} people were detained and "
-                f"{fig.headlines['repatriated'].current:,} repatriated.")
-    if peak is not None:
+                   f"Number of people in the records, by {unit} of the event date")
+    h = fig.headlines
+    alt_text = (f"Grouped bar chart of the number of people recorded as detained and repatriated "
+                f"in each {unit} from {first} to {fig.period.label}. In {fig.period.words}, "
+                f"{qualified(h['detained'].current)} people were recorded as detained and "
+                f"{qualified(h['repatriated'].current)} as repatriated.")
+    shown = [s for s in fig.series if s["detained"].available]
+    if shown:
+        peak = max(shown, key=lambda s: s["detained"].value)
         alt_text += (f" The most detentions were recorded in {peak['period']} "
-                     f"({peak['detained']:,}).")
-    table = [[q["period"] + (f" {st}" if (st := _status_of(rows, q["period"])) else ""),
-              _value_label(q["detained"], st), _value_label(q["repatriated"], st)]
-             for q in fig.quarterly_series]
+                     f"({qualified(peak['detained'])}).")
+    alt_text += _gaps([f"{r['measure']} in {r['period']}" for r in rows if r["persons"] is None])
+    part = sorted({r["period"] for r in rows if r["coverage"] == "part"})
+    if part:
+        alt_text += (f" {', '.join(part)} {'is' if len(part) == 1 else 'are'} only partly "
+                     f"collected.")
+    table = [[_period_title(s["period"], rows, "persons_status"), cell(s["detained"]),
+              cell(s["repatriated"])] for s in fig.series]
     return Chart(
-        id="quarterly-trend", title=title,
-        caption=("Source: detentions and repatriations datasets. Events are counted in the "
-                 "quarter of their event date."),
-        alt=alt_text, columns=["period", "measure", "persons", "status"],
-        headers=["Quarter", "Measure", "People", "Status"], rows=rows, spec=spec,
-        table_headers=["Quarter", "People detained", "People repatriated"],
+        id=f"{'quarterly' if unit == 'quarter' else 'monthly'}-trend", title=title,
+        caption=(f"Source: detentions and repatriations datasets. People are counted in the "
+                 f"{unit} of their event date; the values and markers are those of the "
+                 f"published {'quarterly' if unit == 'quarter' else 'monthly'} summary (all "
+                 f"countries, all nationalities)."),
+        alt=alt_text,
+        columns=["period", "measure", "persons", "persons_qualifier", "persons_status",
+                 "coverage"],
+        headers=[Unit, "Measure", "People", "Qualifier", "Status", "Coverage"], rows=rows,
+        spec=spec, table_headers=[Unit, "People detained", "People repatriated"],
         table_rows=table, table_align="lrr")
 
 
-def _bar_rows(breakdown: Sequence[dict], name, status: str) -> list[dict]:
-    return [{"code": r["key"], "label": name(r["key"]), "persons": r["persons"],
-             "previous": r["previous"], "status": status} for r in breakdown]
+def _two_period_rows(breakdown, key: str, name) -> list[dict]:
+    rows = []
+    for r in breakdown:
+        if not (r.current.value or r.previous.value):
+            continue
+        rows.append({key: r.key, "label": name(r.key), **_fields(r.current, "persons"),
+                     **_fields(r.previous, "previous")})
+    return rows
+
+
+def _two_period_chart(fig: Figures, rows: list[dict], name_field: str, axis_title: str,
+                      colours: tuple[str, str]) -> dict:
+    """Horizontal bars of the period and the one before, per category, labelled directly."""
+    alt = _altair()
+    current = fig.period.words
+    before = fig.previous.words
+    long = []
+    for r in rows:
+        for which, period, prefix in (("current", current, "persons"),
+                                      ("previous", before, "previous")):
+            value = r[prefix]
+            if value is None:
+                continue  # not available: no bar, never a zero
+            status = r[f"{prefix}_status"]
+            text = f"{QUALIFIERS.get(r[f'{prefix}_qualifier'], '')}{value:,}"
+            text = f"{text} {status}".strip()
+            long.append({name_field: r["label"], "which": which, "Period": period,
+                         "persons": value, "text": text,
+                         "provisional": PROVISIONAL in status.split()})
+    order = [r["label"] for r in rows]
+    base = alt.Chart(alt.Data(values=long)).encode(
+        y=alt.Y(f"{name_field}:N", sort=order, title=None),
+        yOffset=alt.YOffset("Period:N", sort=[current, before]),
+    )
+    bars = base.mark_bar().encode(
+        x=alt.X("persons:Q", title=axis_title, axis=alt.Axis(**DIRECT_LABELS)),
+        color=alt.Color("Period:N", title=None, sort=[current, before],
+                        scale=alt.Scale(domain=[current, before], range=list(colours))),
+        opacity=alt.condition(alt.datum.provisional, alt.value(0.6), alt.value(1.0)),
+        tooltip=[alt.Tooltip(f"{name_field}:N"), alt.Tooltip("Period:N"),
+                 alt.Tooltip("text:N", title="People")],
+    )
+    text = base.mark_text(align="left", dx=4, fontSize=9, color=MUTED).encode(
+        x=alt.X("persons:Q"), text=alt.Text("text:N"))
+    return alt.layer(bars, text).properties(width=440, height=max(90, 34 * len(rows)))
+
+
+QUALIFIERS = {"exact": "", "at_least": "at least ", "about": "about "}
+
+
+def _two_period_table(rows: list[dict]) -> list[list[str]]:
+    from toolkit.bulletin.figures import Count
+
+    def show(r: dict, prefix: str) -> str:
+        return cell(Count(r[prefix], r[f"{prefix}_qualifier"] or "exact", r[f"{prefix}_status"]))
+
+    return [[r["label"], show(r, "persons"), show(r, "previous")] for r in rows]
 
 
 def detentions_by_country(fig: Figures, colours: dict[str, str]) -> Chart:
-    alt = _altair()
-    status = PROVISIONAL if fig.provisional else ""
-    rows = [r for r in _bar_rows(fig.detentions_by_country, place_name, status)
-            if r["persons"] or r["previous"]]
-    long = []
-    for r in rows:
-        for which, period, value, st in (("current", fig.period, r["persons"], status),
-                                          ("previous", fig.previous, r["previous"], "")):
-            long.append({"Country": r["label"], "code": r["code"], "which": which,
-                         "Quarter": period.words + (f" {st}" if st else ""), "persons": value,
-                         "status": st, "text": _value_label(value, st),
-                         "Status": SYMBOLS.get(st, "final")})
-    order = [r["label"] for r in rows]
-    quarters = [fig.period.words + (f" {status}" if status else ""), fig.previous.words]
-    base = alt.Chart(alt.Data(values=long)).encode(
-        y=alt.Y("Country:N", sort=order, title=None),
-        yOffset=alt.YOffset("Quarter:N", sort=quarters),
-    )
-    bars = base.mark_bar().encode(
-        x=alt.X("persons:Q", title="People detained", axis=alt.Axis(**DIRECT_LABELS)),
-        color=alt.Color("Quarter:N", title=None, sort=quarters,
-                        scale=alt.Scale(domain=quarters, range=[OKABE_ITO[0], "#9ab8d3"])),
-        opacity=alt.condition(alt.datum.status == PROVISIONAL, alt.value(0.6), alt.value(1.0)),
-        tooltip=[alt.Tooltip("Country:N"), alt.Tooltip("Quarter:N"),
-                 alt.Tooltip("persons:Q", title="People", format=",d"),
-                 alt.Tooltip("Status:N")],
-    )
-    text = base.mark_text(align="left", dx=4, fontSize=9, color=MUTED).encode(
-        x=alt.X("persons:Q"), text=alt.Text("text:N"))
-    height = max(90, 34 * len(rows))
-    title = f"People detained by country of detention, {fig.period.words}"
-    spec = _finish(alt.layer(bars, text).properties(width=460, height=height), title,
-                   f"Compared with {fig.previous.words}")
-    top = rows[0] if rows else None
-    alt_text = (f"Horizontal bar chart of people detained in {fig.period.words} by country of "
-                f"detention, beside {fig.previous.words}.")
-    if top:
-        alt_text += f" The most were detained in {top['label']} ({top['persons']:,})."
+    rows = _two_period_rows(fig.detentions_by_country, "code", place_name)
+    title = f"People recorded as detained by country of detention, {fig.period.words}"
+    spec = _finish(_two_period_chart(fig, rows, "Country", "People detained",
+                                     (OKABE_ITO[0], "#9ab8d3")),
+                   title, f"Compared with {fig.previous.words}")
+    alt_text = (f"Horizontal bar chart of people recorded as detained in {fig.period.words} by "
+                f"country of detention, beside {fig.previous.words}.")
+    if rows:
+        top = rows[0]
+        shown = qualified(fig.detentions_by_country[0].current)
+        alt_text += f" The most were detained in {top['label']} ({shown})."
+    alt_text += _gaps([f"{r['label']} in {w}" for r in rows
+                       for p, w in (("persons", fig.period.words),
+                                    ("previous", fig.previous.words)) if r[p] is None])
     return Chart(
         id="detentions-by-country", title=title,
         caption="Source: detentions dataset. Country where the detention happened.",
-        alt=alt_text, columns=["code", "label", "persons", "previous", "status"],
-        headers=["Code", "Country", fig.period.words, fig.previous.words, "Status"],
+        alt=alt_text,
+        columns=["code", "label", "persons", "persons_qualifier", "persons_status", "previous",
+                 "previous_qualifier", "previous_status"],
+        headers=["Code", "Country", fig.period.words, "Qualifier", "Status",
+                 fig.previous.words, "Qualifier", "Status"],
         rows=rows, spec=spec, pdf_width="90%",
-        table_headers=["Country of detention", fig.period.words + (f" {status}" if status else ""),
-                       fig.previous.words],
-        table_rows=[[r["label"], _value_label(r["persons"], status), f"{r['previous']:,}"]
-                    for r in rows],
-        table_align="lrr")
+        table_headers=["Country of detention", fig.period.words, fig.previous.words],
+        table_rows=_two_period_table(rows), table_align="lrr")
 
 
 def repatriations_by_mode(fig: Figures) -> Chart:
-    alt = _altair()
-    status = PROVISIONAL if fig.provisional else ""
-    rows = [{"mode": r["key"], "label": label(r["key"]), "persons": r["persons"],
-             "previous": r["previous"], "status": status}
-            for r in fig.repatriations_by_mode if r["persons"] or r["previous"]]
-    data = [{**r, "Mode": r["label"], "text": _value_label(r["persons"], status),
-             "Status": SYMBOLS.get(status, "final")} for r in rows]
-    order = [r["label"] for r in sorted(rows, key=lambda r: -r["persons"])]
-    base = alt.Chart(alt.Data(values=data)).encode(y=alt.Y("Mode:N", sort=order, title=None))
-    bars = base.mark_bar(color=OKABE_ITO[1]).encode(
-        x=alt.X("persons:Q", title="People repatriated", axis=alt.Axis(**DIRECT_LABELS)),
-        opacity=alt.condition(alt.datum.status == PROVISIONAL, alt.value(0.6), alt.value(1.0)),
-        tooltip=[alt.Tooltip("Mode:N"), alt.Tooltip("persons:Q", title="People", format=",d"),
-                 alt.Tooltip("previous:Q", title=f"{fig.previous.words}", format=",d"),
-                 alt.Tooltip("Status:N")],
-    )
-    text = base.mark_text(align="left", dx=4, fontSize=9, color=MUTED).encode(
-        x=alt.X("persons:Q"), text=alt.Text("text:N"))
-    title = f"People repatriated by mode of return, {fig.period.words}"
-    spec = _finish(alt.layer(bars, text).properties(width=460, height=max(60, 28 * len(rows))),
-                   title)
-    top = max(rows, key=lambda r: r["persons"]) if rows else None
-    alt_text = f"Horizontal bar chart of people repatriated in {fig.period.words} by mode."
-    if top and top["persons"]:
-        alt_text += f" The most returned by {top['label'].lower()} ({top['persons']:,})."
+    rows = _two_period_rows(fig.repatriations_by_mode, "mode", label)
+    title = f"People recorded as repatriated by mode of return, {fig.period.words}"
+    spec = _finish(_two_period_chart(fig, rows, "Mode", "People repatriated",
+                                     (OKABE_ITO[1], "#f0c987")),
+                   title, f"Compared with {fig.previous.words}")
+    alt_text = (f"Horizontal bar chart of people recorded as repatriated in {fig.period.words} "
+                f"by mode of return, beside {fig.previous.words}.")
+    top = fig.repatriations_by_mode[0] if fig.repatriations_by_mode else None
+    if top is not None and top.current.value:
+        alt_text += (f" The most returned by {label(top.key).lower()} "
+                     f"({qualified(top.current)}).")
+    alt_text += _gaps([f"{r['label']} in {w}" for r in rows
+                       for p, w in (("persons", fig.period.words),
+                                    ("previous", fig.previous.words)) if r[p] is None])
     return Chart(
         id="repatriations-by-mode", title=title,
-        caption="Source: repatriations dataset. Modes with no repatriation in either quarter "
-                "are left out.",
-        alt=alt_text, columns=["mode", "label", "persons", "previous", "status"],
-        headers=["Code", "Mode", fig.period.words, fig.previous.words, "Status"],
+        caption=f"Source: repatriations dataset. Modes with no repatriation in either "
+                f"{fig.unit} are left out.",
+        alt=alt_text,
+        columns=["mode", "label", "persons", "persons_qualifier", "persons_status", "previous",
+                 "previous_qualifier", "previous_status"],
+        headers=["Code", "Mode", fig.period.words, "Qualifier", "Status", fig.previous.words,
+                 "Qualifier", "Status"],
         rows=rows, spec=spec, pdf_width="90%",
-        table_headers=["Mode of return", fig.period.words + (f" {status}" if status else ""),
-                       fig.previous.words],
-        table_rows=[[r["label"], _value_label(r["persons"], status), f"{r['previous']:,}"]
-                    for r in sorted(rows, key=lambda r: -r["persons"])],
-        table_align="lrr")
+        table_headers=["Mode of return", fig.period.words, fig.previous.words],
+        table_rows=_two_period_table(rows), table_align="lrr")
 
 
-def held_by_quarter(fig: Figures, colours: dict[str, str]) -> Chart | None:
-    """Stock at each quarter end, by country of detention, over the groups the records support."""
-    if not fig.stock_series:
+def not_returned_by_period(fig: Figures, colours: dict[str, str]) -> Chart | None:
+    """The derived measure [u] at the end of each period, by country of detention, as the
+    published summary has it (negative values included); no bar where there is no figure."""
+    from toolkit.bulletin.figures import TOTAL
+
+    if not fig.not_returned_series:
         return None
     alt = _altair()
-    rows = [{"period": r["period"], "quarter_end": r["quarter_end"].isoformat(),
-             "country": r["country"], "label": place_name(r["country"]), "held": r["held"],
-             "status": PROVISIONAL if (fig.provisional and r["period"] == fig.period.label)
-             else ""} for r in fig.stock_series]
-    data = [{**r, "Quarter": r["period"] + (f" {r['status']}" if r["status"] else ""),
-             "Country": r["label"], "Status": SYMBOLS.get(r["status"], "final")} for r in rows]
-    countries = sorted({r["country"] for r in rows})
+    unit = fig.unit
+    pairs = []
+    for r in fig.not_returned_series:
+        c = r["value"]
+        pairs.append(({"period": r["period"], "period_end": r["end"].isoformat(),
+                       "country": r["country"],
+                       "label": "All countries" if r["country"] == TOTAL
+                       else place_name(r["country"]),
+                       **_fields(c, "not_returned")}, c))
+    rows = [r for r, _ in pairs]
+    countries = sorted({r["country"] for r in rows if r["country"] != TOTAL})
     names = [place_name(c) for c in countries]
-    order = list(dict.fromkeys(d["Quarter"] for d in data))
-    bars = alt.Chart(alt.Data(values=data)).mark_bar().encode(
-        x=alt.X("Quarter:N", sort=order, title="End of quarter", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("held:Q", stack="zero", title="People",
+    Unit = f"End of {unit}"
+    data = [{**r, Unit: _period_title(r["period"], rows, "not_returned_status"),
+             "Country": r["label"], "provisional": c.has(PROVISIONAL), "text": cell(c)}
+            for r, c in pairs if r["country"] != TOTAL and c.available]
+    order = list(dict.fromkeys(_period_title(r["period"], rows, "not_returned_status")
+                               for r in rows))
+    base = alt.Chart(alt.Data(values=data)).encode(
+        x=alt.X(f"{Unit}:N", sort=order, title=Unit,
+                axis=alt.Axis(labelAngle=0 if unit == "quarter" else -45)),
+        xOffset=alt.XOffset("Country:N", sort=names),
+    )
+    bars = base.mark_bar().encode(
+        y=alt.Y("not_returned:Q", title="People [u]",
                 axis=alt.Axis(format=",d", tickMinStep=1)),
         color=alt.Color("Country:N", title="Country of detention",
                         scale=alt.Scale(domain=names, range=[colours[c] for c in countries])),
-        opacity=alt.condition(alt.datum.status == PROVISIONAL, alt.value(0.6), alt.value(1.0)),
-        tooltip=[alt.Tooltip("Quarter:N"), alt.Tooltip("Country:N"),
-                 alt.Tooltip("held:Q", title="Detained, not recorded as returned",
-                             format=",d"), alt.Tooltip("Status:N")],
+        opacity=alt.condition(alt.datum.provisional, alt.value(0.6), alt.value(1.0)),
+        tooltip=[alt.Tooltip(f"{Unit}:N"), alt.Tooltip("Country:N"),
+                 alt.Tooltip("text:N", title=f"{NOT_RETURNED} [u]")],
     )
-    title = ("People recorded as detained and not recorded as repatriated, at the end of each "
-             "quarter")
-    spec = _finish(bars.properties(width=540, height=240), title,
-                   "Only country and nationality groups whose records never show more "
-                   "repatriated than detained")
-    n_groups, n_out = len(fig.supported_groups), len(fig.unsupported_groups)
+    zero = alt.Chart(alt.Data(values=[{"zero": 0}])).mark_rule(color=MUTED).encode(
+        y=alt.Y("zero:Q"))
+    title = f"{NOT_RETURNED} [u] at the end of each {unit}"
+    spec = _finish(alt.layer(bars, zero).properties(width=540, height=260), title,
+                   NOT_RETURNED_SHORT[0].upper() + NOT_RETURNED_SHORT[1:])
     last = [r for r in rows if r["period"] == fig.period.label]
-    total = sum(r["held"] for r in last)
-    alt_text = (f"Stacked bar chart by country of detention of people recorded as detained and "
-                f"not recorded as repatriated, at the end of each quarter to "
-                f"{fig.period.words}, over {n_groups} groups of country and nationality. At the "
-                f"end of {fig.period.words} the total over these groups was {total:,}. "
-                f"{n_out} groups are left out because their records do not support a figure.")
+    negative = [r["label"] for r in last if r["country"] != TOTAL
+                and r["not_returned"] is not None and r["not_returned"] < 0]
+    alt_text = (f"Grouped bar chart of people {NOT_RETURNED.lower()} (low reliability, [u]) "
+                f"by country of detention, at the end of each {unit} to {fig.period.words}: "
+                f"{NOT_RETURNED_SHORT}. ")
+    if fig.not_returned_total.available:
+        alt_text += (f"At the end of {fig.period.words} the figure over all countries was "
+                     f"{qualified(fig.not_returned_total)}. ")
+    if negative:
+        alt_text += (f"Bars below zero ({and_words(negative)} at the end of "
+                     f"{fig.period.words}) mean more people were recorded as repatriated than "
+                     f"as detained: the records lack detentions. ")
+    for name in names:
+        for flag, why in (("[z]", "no detention or repatriation is recorded there yet"),
+                          (NOT_AVAILABLE, "the records do not cover the day")):
+            gaps = [r["period"] for r, c in pairs
+                    if r["label"] == name and not c.available and c.has(flag)]
+            if gaps:
+                span = gaps[0] if len(gaps) == 1 else f"{gaps[0]} to {gaps[-1]}"
+                alt_text += f"{name} has no bar for {span} ({flag}: {why}), not a zero. "
+    table = []
+    for period in dict.fromkeys(r["period"] for r in rows):
+        cells = {r["country"]: c for r, c in pairs if r["period"] == period}
+        table.append([_period_title(period, rows, "not_returned_status"),
+                      *[cell(cells[c]) if c in cells else "" for c in countries],
+                      cell(cells[TOTAL]) if TOTAL in cells else ""])
     return Chart(
-        id="held-by-quarter", title=title,
-        caption=("Source: detentions and repatriations datasets. Releases other than "
-                 "repatriation are not recorded, so these figures are not counts of people in "
-                 "custody."),
-        alt=alt_text, columns=["period", "quarter_end", "country", "label", "held", "status"],
-        headers=["Quarter", "Quarter end", "Code", "Country", "Held", "Status"],
+        id=f"not-returned-by-{unit}", title=title,
+        caption=(f"Source: detentions and repatriations datasets, as in the published "
+                 f"{'quarterly' if unit == 'quarter' else 'monthly'} summary. Not a count of "
+                 f"people held: the records hold no release from custody other than "
+                 f"repatriation and no one detained before they begin. Below zero: more people "
+                 f"recorded as repatriated than as detained. No bar: no figure ([z] no record "
+                 f"yet, [x] not available)."),
+        alt=alt_text.strip(),
+        columns=["period", "period_end", "country", "label", "not_returned",
+                 "not_returned_qualifier", "not_returned_status"],
+        headers=[Unit, Unit, "Code", "Country", f"{NOT_RETURNED} [u]", "Qualifier", "Status"],
         rows=rows, spec=spec,
-        table_headers=["End of quarter", *names, "Total"],
-        table_rows=_pivot(rows, countries),
+        table_headers=[Unit, *names, "All countries"],
+        table_rows=table,
         table_align="l" + "r" * (len(countries) + 1))
 
 
 def make_charts(fig: Figures) -> list[Chart]:
     """All charts of the bulletin for the figures of one period, in reading order (no SVG)."""
-    codes = [r["key"] for r in fig.detentions_by_country] + [g.country for g in fig.stock_groups]
+    codes = [r.key for r in fig.detentions_by_country] + \
+        [r["country"] for r in fig.not_returned_series]
     colours = country_colours(codes)
-    charts = [quarterly_trend(fig), detentions_by_country(fig, colours),
-              repatriations_by_mode(fig)]
-    held = held_by_quarter(fig, colours)
-    if held is not None:
-        charts.append(held)
+    charts = [trend(fig), detentions_by_country(fig, colours), repatriations_by_mode(fig)]
+    derived = not_returned_by_period(fig, colours)
+    if derived is not None:
+        charts.append(derived)
     return charts
 
 

@@ -32,13 +32,14 @@ import yaml
 from toolkit.bulletin import chartproc, vega
 from toolkit.bulletin.charts import Chart, chart_csv
 from toolkit.bulletin.errors import BulletinError
-from toolkit.bulletin.figures import Figures, Revision, compute_figures
+from toolkit.bulletin.figures import MIN_BASE, Figures, Revision, compute_figures
 from toolkit.bulletin.html import render_html
+from toolkit.bulletin.names import NOT_RETURNED
 from toolkit.bulletin.pdf import render_pdf
 from toolkit.bulletin.sections import fragments
-from toolkit.bulletin.text import Md, date_words, num, signed_change, status_words
+from toolkit.bulletin.text import Md, cell, date_words, signed_change, status_words
 from toolkit.config import ROOT, SCAM_LINKS, Config, ConfigError, load_config
-from toolkit.periods import Period, latest_complete_quarter
+from toolkit.periods import Period
 
 REPORTS = ROOT / "reports"
 QMD = "bulletin.qmd"
@@ -52,15 +53,19 @@ def metadata(fig: Figures, config: Config, *, release_id: str | None,
              next_release: dt.date | None) -> dict[str, Any]:
     """The metadata file: the document's ``date`` (ISO) and the values the .qmd shows with
     ``{{< meta ... >}}`` (plain text: the render escapes)."""
+    from toolkit.publish.specs import NOT_RETURNED_DEFINITION
+
     pub = config.publisher
-    status = ("Provisional [p]: figures for the latest quarter may be revised"
-              if fig.provisional else "Not provisional: later quarters have been published "
+    unit = fig.unit
+    kind = "quarterly" if unit == "quarter" else "monthly"
+    status = (f"Provisional [p]: figures for the latest {unit} may be revised"
+              if fig.provisional else f"Not provisional: later {unit}s have been published "
               "since; later reports can still revise these figures")
     figures: dict[str, Any] = {}
     for key, h in fig.headlines.items():
         figures[key] = {
-            "current": num(h.current), "previous": num(h.previous),
-            "year_earlier": num(h.year_earlier),
+            "current": cell(h.current), "previous": cell(h.previous),
+            "year_earlier": cell(h.year_earlier),
             "change_previous": signed_change(h.change_previous),
             "change_year": signed_change(h.change_year),
         }
@@ -71,8 +76,11 @@ def metadata(fig: Figures, config: Config, *, release_id: str | None,
             "title": f"Detentions, repatriations and deaths linked to online-scam compounds: "
                      f"{fig.period.words}",
             # the series in a field both Quarto's title blocks (HTML, Typst) show
-            "subtitle": f"{config.bulletin.series}: quarterly statistical bulletin",
+            "subtitle": f"{config.bulletin.series}: {kind} statistical bulletin, "
+                        f"{fig.period.words}",
             "series": config.bulletin.series,
+            "kind": kind,
+            "unit": unit,
             "period": fig.period.label,
             "period_words": fig.period.words,
             "previous_words": fig.previous.words,
@@ -86,6 +94,9 @@ def metadata(fig: Figures, config: Config, *, release_id: str | None,
             "data_to": date_words(fig.last_event),
             "scope_words": status_words(fig.scope),
             "excluded_words": status_words([s for s in SCAM_LINKS if s not in fig.scope]),
+            "min_base": str(MIN_BASE),
+            "not_returned": NOT_RETURNED,
+            "not_returned_definition": NOT_RETURNED_DEFINITION,
             "organisation": pub.name,
             "organisation_ko": pub.name_ko,
             "statistician": pub.statistician,
@@ -224,16 +235,18 @@ def _config(config: Config | None) -> Config:
 
 
 def render_bulletin(ctx: Any) -> list[Path]:
-    """Publishing extra: the bulletin of ``ctx.period`` (default: latest complete quarter),
-    with publishing's configuration (``ctx.config``, else the one in ``config/``)."""
-    from toolkit.warehouse import last_event_date
+    """Publishing extra: the bulletin of ``ctx.period`` (default: the latest quarter every
+    dataset covers), with publishing's configuration (``ctx.config``, else the one in
+    ``config/``) and the release's published tables (``ctx.tables``)."""
+    from toolkit.publish.connection import default_period
 
     config = _config(getattr(ctx, "config", None))
     con = ctx.con
-    period = ctx.period or latest_complete_quarter(ctx.as_of, last_event_date(con))
-    # publishing flags the release's period [p]; the bulletin says the same
+    period = ctx.period or default_period(ctx.as_of, con, config.coverage)
+    # publishing flags the release's period [p]; the bulletin reads its published tables
     fig = compute_figures(con, period, as_of=ctx.as_of, scope=config.bulletin.scope,
-                          revisions=revisions_from(ctx), provisional=True)
+                          revisions=revisions_from(ctx), provisional=True,
+                          coverage=config.coverage, tables=getattr(ctx, "tables", None))
     out_dir = Path(ctx.dir)
     published = sorted(p.relative_to(out_dir).as_posix()
                        for p in (out_dir / "data").glob("*.csv")
@@ -254,12 +267,13 @@ def build_bulletin(out_dir: Path, period: Period | None = None, as_of: dt.date |
                    pdf: bool = True) -> list[Path]:
     """Standalone: render the bulletin from the warehouse in ``warehouse_dir`` into ``out_dir``.
 
-    ``period`` defaults to the latest complete quarter with data as of ``as_of`` (default: the
-    warehouse's as-of date); ``config`` to the configuration in ``config/``. ``build_dir`` keeps
+    ``period`` defaults to the latest quarter every dataset covers as of ``as_of`` (default:
+    the warehouse's as-of date); ``config`` to the configuration in ``config/``. ``build_dir`` keeps
     the generated fragments and metadata (give ``reports`` to render afterwards with
     ``quarto render reports/bulletin.qmd``).
     """
-    from toolkit.warehouse import connect, last_event_date
+    from toolkit.publish.connection import default_period
+    from toolkit.warehouse import connect
 
     config = _config(config)
     prefetch(html)
@@ -269,10 +283,11 @@ def build_bulletin(out_dir: Path, period: Period | None = None, as_of: dt.date |
             row = con.execute("SELECT value FROM load_info WHERE key = 'as_of'").fetchall()[0]
             as_of = dt.date.fromisoformat(row[0])
         if period is None:
-            period = latest_complete_quarter(as_of, last_event_date(con))
+            period = default_period(as_of, con, config.coverage)
         if period.start > as_of:
             raise BulletinError(f"period {period.label} starts after the as-of date {as_of}")
-        fig = compute_figures(con, period, as_of=as_of, scope=config.bulletin.scope)
+        fig = compute_figures(con, period, as_of=as_of, scope=config.bulletin.scope,
+                              coverage=config.coverage)
     finally:
         con.close()
     inputs = prepare(fig, config, next_release=config.calendar.next_after(as_of))

@@ -1,6 +1,14 @@
-"""Readers' names for the codes in the data: countries, categories, reliability grades."""
+"""Readers' names for the codes in the data: countries, categories, reliability grades, and the
+bulletin's name and short definition of the derived measure."""
 
 from __future__ import annotations
+
+#: The derived measure's name wherever the bulletin shows it (never "held" or "in custody").
+NOT_RETURNED = "Detained with no return recorded"
+#: Its one-line definition in the bulletin, beside the name wherever the measure appears (the
+#: published tables' full definition is toolkit.publish.specs.NOT_RETURNED_DEFINITION).
+NOT_RETURNED_SHORT = ("people recorded as detained minus people recorded as repatriated, up to "
+                      "the day: not a count of people held")
 
 LABELS: dict[str, str] = {
     "suspected_scam_involvement": "Suspected involvement in scams",
@@ -22,6 +30,27 @@ LABELS: dict[str, str] = {
     "suicide": "Suicide",
     "accident": "Accident",
     "undetermined": "Undetermined",
+    "detained": "People detained",
+    "repatriated": "People repatriated",
+    "died": "Deaths recorded",
+    "not_returned_at_end": NOT_RETURNED + " [u]",
+    "held_on_date": "held",
+    "arrests": "arrested",
+    "deportations": "deported",
+}
+
+#: The words for a validation warning's rule in the bulletin.
+RULE_WORDS: dict[str, str] = {
+    "negative_stock": "days with more people recorded as repatriated than as detained",
+    "possible_duplicate": "possible duplicate",
+}
+
+#: "South Korean nationals": adjectives for the nationalities the bulletin names in sentences.
+DEMONYMS: dict[str, str] = {
+    "KOR": "South Korean", "CHN": "Chinese", "VNM": "Vietnamese", "IDN": "Indonesian",
+    "IND": "Indian", "THA": "Thai", "LAO": "Lao", "MMR": "Myanmar", "PHL": "Filipino",
+    "JPN": "Japanese", "BGD": "Bangladeshi", "PAK": "Pakistani", "KHM": "Cambodian",
+    "MYS": "Malaysian", "TWN": "Taiwanese", "NPL": "Nepali", "LKA": "Sri Lankan",
 }
 
 #: Reliability grades of the source register (docs/data-contract.md).
@@ -81,3 +110,12 @@ def group_name(country: str, nationality: str) -> str:
     if nationality == "XXX":
         return f"{place_name(country)}, several or unspecified nationalities"
     return f"{place_name(country)}, nationality {place_name(nationality)}"
+
+
+def nationals(code: str) -> str:
+    """``South Korean nationals``; ``people of several or unspecified nationalities``."""
+    if code in ("XXX", "ALL"):
+        return "people of several or unspecified nationalities"
+    if code in DEMONYMS:
+        return f"{DEMONYMS[code]} nationals"
+    return f"nationals of {place_name(code)}"

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from toolkit.bulletin.errors import RenderError
-from toolkit.bulletin.figures import Change
+from toolkit.bulletin.figures import MIN_BASE, Change, Count
 from toolkit.bulletin.markdown import escape_md
 from toolkit.bulletin.names import label
 from toolkit.periods import MONTHS, Period
@@ -54,7 +54,38 @@ def bullet_list(items: Iterable[Md]) -> Md:
 
 
 def num(value: int) -> str:
-    return f"{value:,}"
+    """``2,896``; a negative number with a minus sign (``−200``)."""
+    return f"{value:,}" if value >= 0 else f"{MINUS}{-value:,}"
+
+
+#: Words before a count for its qualifier (``at least 2,896``).
+QUALIFIER_WORDS = {"exact": "", "at_least": "at least ", "about": "about "}
+NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def qualified(count: Count) -> str:
+    """``at least 2,896``, ``about 27``, ``1,240``; ``not available`` where there is no value."""
+    if count.value is None:
+        return "not available"
+    return QUALIFIER_WORDS.get(count.qualifier, "") + num(count.value)
+
+
+def cell(count: Count) -> str:
+    """A table cell: the qualified value and its status markers as published
+    (``at least 2,896 [p]``, ``−200 [u] [p]``, ``[x]``)."""
+    if count.value is None:
+        return count.status or "[x]"
+    return f"{qualified(count)} {count.status}".strip()
+
+
+def number_words(n: int) -> str:
+    """``one`` to ``nine`` in words, larger numbers in figures (house style for sentences)."""
+    return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else num(n)
+
+
+def count_words(n: int, one: str, many: str) -> str:
+    """``one death``, ``2 deaths``... with the number in words up to nine."""
+    return f"{number_words(n)} {plural(n, one, many)}"
 
 
 def date_words(day: dt.date) -> str:
@@ -88,41 +119,90 @@ def status_words(scope: Sequence[str]) -> str:
     return or_list([label(s).lower() for s in scope])
 
 
+#: A rise of this percentage or more is said as a multiple ("87 times as many"): a percentage
+#: in the thousands reads as precision the counts do not have.
+TIMES_FROM = 200.0
+
+
 def percent(change: Change) -> str:
     p = abs(change.percent or 0.0)
     return f"{p:.1f}%" if 0 < p < 10 else f"{p:.0f}%"
+
+
+def times(change: Change) -> str | None:
+    """``87 times``, for a rise of :data:`TIMES_FROM` percent or more; None otherwise."""
+    if change.percent is None or change.percent < TIMES_FROM:
+        return None
+    ratio = (change.current.value or 0) / (change.base.value or 1)
+    return f"{ratio:.1f} times" if ratio < 10 else f"{ratio:,.0f} times"
 
 
 def share(part: int, whole: int) -> str:
     return f"{100.0 * part / whole:.0f}%" if whole else "not comparable"
 
 
+def _signed(n: int) -> str:
+    return ("+" if n > 0 else "") + num(n)
+
+
 def signed_change(change: Change) -> str:
-    """Table cell: ``−212 (−6.8%)``, ``0 (0%)`` or ``not comparable``."""
-    if not change.comparable:
-        return "not comparable"
-    a = change.absolute
+    """Table cell: ``−212 (−6.8%)``, ``0 (0%)``, ``+2,850 (87 times)``, ``+64 (base under 20)``,
+    ``not comparable (coverage differs)`` or ``[x]``."""
+    kind = change.kind
+    if kind == "unavailable":
+        return "[x]"
+    if kind == "coverage":
+        return "not comparable (coverage differs)"
+    a = change.absolute or 0
+    if kind == "small_base":
+        return f"{_signed(a)} (base under {MIN_BASE})"
+    if (multiple := times(change)) is not None:
+        return f"{_signed(a)} ({multiple})"
     sign = "+" if a > 0 else (MINUS if a < 0 else "")
-    return f"{sign}{num(abs(a))} ({sign}{percent(change)})"
+    return f"{_signed(a)} ({sign}{percent(change)})"
 
 
-def change_clause(change: Change, base_words: str, noun: str) -> str:
-    """``212 fewer than in July to September 2025 (3,108), a fall of 6.8%``."""
-    if not change.comparable:
-        return (f"no {noun} were recorded in {base_words}, so the change on that period is "
-                f"not comparable")
-    a = change.absolute
+def change_clause(change: Change, base_words: str, why: str = "") -> str:
+    """What a sentence may say of a change, after the figure: ``212 fewer than in July to
+    September 2025 (about 3,108), a fall of 6.8%``; ``none were recorded in ...``; no
+    percentage on a small base; no comparison across coverage (``why`` says what differs)."""
+    kind = change.kind
+    because = f" ({why})" if why else ""
+    if kind == "unavailable":
+        return f"there is no figure for {base_words} to compare with{because}"
+    if kind == "coverage":
+        return f"no comparison is made with {base_words}{because}"
+    a = change.absolute or 0
+    base = change.base
     if a == 0:
         return f"the same number as in {base_words}"
     more = "more" if a > 0 else "fewer"
+    if kind == "small_base":
+        if base.value == 0:
+            return f"none were recorded in {base_words}"
+        return (f"{num(abs(a))} {more} than in {base_words} ({qualified(base)}; too few for a "
+                f"percentage change)")
+    if (multiple := times(change)) is not None:
+        return (f"{num(abs(a))} {more} than in {base_words} ({qualified(base)}), "
+                f"{multiple} as many")
     moved = "a rise" if a > 0 else "a fall"
-    return (f"{num(abs(a))} {more} than in {base_words} ({num(change.base)}), "
+    return (f"{num(abs(a))} {more} than in {base_words} ({qualified(base)}), "
             f"{moved} of {percent(change)}")
 
 
-def figure_span(value: str, key: str) -> Md:
-    """A headline number, bold, marked so tests and readers' tools can find it in the HTML."""
-    return Md(f"**[{escape(value)}]{{.figure data-figure=\"{key}\"}}**")
+def figure_span(value: str, key: str, qualifier: str = "exact") -> Md:
+    """A headline number, bold, marked so tests and readers' tools can find it in the HTML
+    (with its qualifier: ``data-qualifier="at_least"``)."""
+    return Md(f"**[{escape(value)}]{{.figure data-figure=\"{key}\" "
+              f"data-qualifier=\"{qualifier}\"}}**")
+
+
+def figure_text(count: Count, key: str) -> Md:
+    """``at least **2,896**`` with the number marked as :func:`figure_span`."""
+    if count.value is None:
+        return Md(escape(count.status or "[x]"))
+    return Md(escape(QUALIFIER_WORDS.get(count.qualifier, ""))
+              + figure_span(num(count.value), key, count.qualifier))
 
 
 def table_label(caption: str) -> str:
@@ -157,7 +237,9 @@ def pipe_table(headers: Sequence[str], rows: Iterable[Sequence[str]], align: str
     # proportion to its longest word run (so labels do not wrap needlessly)
     widths = []
     for i, h in enumerate(headers):
-        longest = max([len(str(h)) * 0.6] + [len(str(r[i])) for r in rows if i < len(r)])
+        # a short header keeps its line; a long one may wrap
+        head = len(str(h)) if len(str(h)) <= 16 else len(str(h)) * 0.6
+        longest = max([head] + [len(str(r[i])) for r in rows if i < len(r)])
         widths.append(max(3, min(40, int(longest))))
     sep = {"l": lambda n: ":" + "-" * n, "r": lambda n: "-" * n + ":",
            "c": lambda n: ":" + "-" * n + ":"}
