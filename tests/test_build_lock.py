@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.build import BuildLocked, build_lock, inputs_digest
+from toolkit.build import BuildLocked, build, build_lock, inputs_digest
+
+ROOT = Path(__file__).resolve().parent.parent
 
 HOLD = """
 import sys, time
@@ -78,6 +81,43 @@ def test_the_inputs_digest_changes_with_data_and_options_only(tmp_path):
     assert inputs_digest(raw, dt.date(2026, 2, 1), None, None) != first
     (raw / "detentions" / "a.csv").write_text("record_id\nD2\n")
     assert inputs_digest(raw, day, None, None) != first
+
+
+def test_the_inputs_digest_follows_the_config_and_schemas_folders_in_use(tmp_path,
+                                                                         monkeypatch):
+    raw = _raw(tmp_path)
+    day = dt.date(2026, 1, 31)
+    monkeypatch.delenv("TOOLKIT_CONFIG", raising=False)
+    monkeypatch.delenv("TOOLKIT_SCHEMAS", raising=False)
+    default = inputs_digest(raw, day, None, None)
+    config, schemas = tmp_path / "config", tmp_path / "schemas"
+    shutil.copytree(ROOT / "config", config)
+    shutil.copytree(ROOT / "schemas", schemas)
+    monkeypatch.setenv("TOOLKIT_CONFIG", str(config))
+    monkeypatch.setenv("TOOLKIT_SCHEMAS", str(schemas))
+    assert inputs_digest(raw, day, None, None) == default  # the same files, elsewhere
+    (config / "disclosure.yaml").write_text("threshold: 10\n", encoding="utf-8")
+    new_threshold = inputs_digest(raw, day, None, None)
+    assert new_threshold != default
+    contract = schemas / "detentions.yaml"
+    contract.write_text(contract.read_text(encoding="utf-8") + "\n# reviewed\n",
+                        encoding="utf-8")
+    assert inputs_digest(raw, day, None, None) not in (default, new_threshold)
+
+
+def test_a_new_threshold_in_the_config_folder_in_use_is_rebuilt(tmp_path, monkeypatch):
+    raw = ROOT / "tests" / "fixtures" / "publish" / "raw-v1"
+    config, out = tmp_path / "config", tmp_path / "out"
+    shutil.copytree(ROOT / "config", config)
+    monkeypatch.setenv("TOOLKIT_CONFIG", str(config))
+    day = dt.date(2025, 6, 30)
+    assert not build(raw, out, as_of=day, bulletin=False).skipped
+    assert build(raw, out, as_of=day, bulletin=False).skipped
+    (config / "disclosure.yaml").write_text("threshold: 15\n", encoding="utf-8")
+    again = build(raw, out, as_of=day, bulletin=False)
+    assert not again.skipped
+    notes = (again.release_dir / "dictionary.md").read_text(encoding="utf-8")
+    assert "counts from 1 to 14 are suppressed" in notes
 
 
 def test_load_and_publish_are_refused_while_a_build_runs(tmp_path):

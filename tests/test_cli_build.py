@@ -144,6 +144,44 @@ def test_sigkill_at_any_moment_leaves_the_last_release_and_the_next_build_works(
     assert (out / "releases" / AS_OF / "manifest.json").is_file()  # the older release is kept
 
 
+#: `toolkit` with a disk that is full whenever a symlink is made (the last step of a switch).
+FULL_DISK = """
+import errno, os, sys
+
+def full_disk(*args, **kwargs):
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+os.symlink = full_disk
+from toolkit.cli import main
+
+sys.argv = ["toolkit", *sys.argv[1:]]
+main()
+"""
+
+
+def test_a_full_disk_while_publishing_names_the_stage_and_keeps_the_release(tmp_path):
+    from test_publish import FIXTURES, V1_AS_OF, V2_AS_OF, build_warehouse
+
+    from toolkit.publish import publish_release
+
+    out = tmp_path / "out"
+    build_warehouse(FIXTURES / "raw-v1", out, V1_AS_OF)
+    publish_release(out)
+    build_warehouse(FIXTURES / "raw-v2", out, V2_AS_OF)
+    before = {path: digest for path, (_, digest) in snapshot(out).items()}
+    result = subprocess.run([sys.executable, "-c", FULL_DISK, "publish", "--out", str(out),
+                             "--no-bulletin"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        "error: out of disk space (No space left on device) while switching release "
+        "2025-09-30 in (step: latest): the switch was undone and nothing was published; the "
+        "previous release is unchanged")
+    assert "Traceback" not in result.stdout + result.stderr
+    assert {path: digest for path, (_, digest) in snapshot(out).items()} == before
+    assert assert_consistent(out)["release_id"] == "2025-06-30"
+
+
 def test_a_missing_raw_folder_is_a_usage_error(tmp_path):
     result = toolkit("build", "--raw", str(tmp_path / "nope"), "--out", str(tmp_path / "o"))
     assert result.returncode == 2
@@ -156,8 +194,13 @@ def test_two_builds_of_the_same_input_are_byte_identical(built, tmp_path):
     result = toolkit("build", "--raw", str(raw), "--out", str(other), "--period", "2025-Q4",
                      "--as-of", AS_OF)
     assert result.returncode == 0, result.stdout + result.stderr
-    first = {k: v[1] for k, v in snapshot(out).items() if k.startswith(f"releases/{AS_OF}/")}
-    second = {k: v[1] for k, v in snapshot(other).items() if k.startswith(f"releases/{AS_OF}/")}
+    # the release's files; not .top/, what the top of --out links to, held by the newest only
+    def release_files(folder: Path) -> dict[str, str]:
+        release = f"releases/{AS_OF}/"
+        return {k: v[1] for k, v in snapshot(folder).items()
+                if k.startswith(release) and not k.startswith(f"{release}.top/")}
+
+    first, second = release_files(out), release_files(other)
     assert f"releases/{AS_OF}/bulletin.pdf" in first
     assert first == second
 

@@ -305,7 +305,7 @@ def test_suppression_pattern_primary_and_secondary():
 
 
 def test_sex_and_age_tables_are_suppressed(release_v1):
-    from toolkit.publish.specs import breakdown_spec
+    from toolkit.publish.breakdowns import breakdown_spec
 
     data = release_v1.dir / "data"
     spec = breakdown_spec("detentions_by_sex")
@@ -355,7 +355,7 @@ def test_disclosure_threshold_comes_from_config(tmp_path, warehouse_v1):
         0, named=True)
     assert khm_q2["male"] is None and khm_q2["female"] is None  # 6 < 15, the 0 hides it
     notes = (release.dir / "dictionary.md").read_text(encoding="utf-8")
-    assert "counts from 1 to 14 are suppressed [c] (threshold 15" in notes
+    assert r"counts from 1 to 14 are suppressed \[c\] (threshold 15" in notes  # Markdown
 
 
 # --------------------------------------------------------------------------- metadata
@@ -378,6 +378,131 @@ def test_datapackage_is_valid_frictionless(release_v1):
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:20]
 
 
+#: Record ids (and other texts) that try to write Markdown into a published file.
+HOSTILE_TEXTS = (
+    "DET-1\n# This release is withdrawn",
+    "DET-2\r\n\r\nThis release is withdrawn\n===",
+    "[x](https://evil.example)",
+    "![](https://evil.example/i.png)",
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "`code` and ``more``",
+    "a | b | c",
+    "https://evil.example/bare and www.evil.example and kim@evil.example",
+    "_emphasis_ *strong* ~~struck~~ $x$ &amp; \\",
+    "- a list\n1. and another\n> a quote",
+    "[ref]: https://evil.example",
+    "DET-2025-0001",
+    "quarterly_summary",
+)
+
+
+def _markdown_tokens(text: str) -> list:
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+
+    def flat(tokens):
+        for t in tokens:
+            yield t
+            yield from flat(t.children or [])
+
+    return list(flat(md.parse(text)))
+
+
+def _gfm_html(text: str) -> str:
+    """``text`` rendered by Pandoc's GFM reader (autolinks included)."""
+    import subprocess
+
+    pypandoc = pytest.importorskip("pypandoc")
+    return subprocess.run([pypandoc.get_pandoc_path(), "-f", "gfm", "-t", "html"], input=text,
+                          capture_output=True, text=True, check=True).stdout
+
+
+def test_markdown_text_shows_any_text_literally_on_one_line():
+    from toolkit.publish.meta import markdown_text
+
+    for text in HOSTILE_TEXTS:
+        line = f"- added (1): {markdown_text(text)}"
+        assert "\n" not in line and "\r" not in line
+        tokens = _markdown_tokens(line)
+        kinds = {t.type for t in tokens}
+        assert kinds == {"bullet_list_open", "list_item_open", "paragraph_open", "inline",
+                         "text", "paragraph_close", "list_item_close", "bullet_list_close"}, text
+        shown = "".join(t.content for t in tokens if t.type == "text")
+        assert shown == "added (1): " + " ".join(text.replace("\r\n", "\n").splitlines()), text
+        html = _gfm_html(line)
+        assert re.findall(r"<(\w+)", html) == ["ul", "li"], (text, html)  # no link, no image
+    # ordinary ids and names stay readable
+    assert markdown_text("DET-2025-0001") == "DET-2025-0001"
+    assert markdown_text("quarterly_summary") == "quarterly_summary"
+    assert markdown_text("Number of people.") == "Number of people."
+
+
+def test_hostile_record_ids_add_no_markup_to_changes_md():
+    from toolkit.publish.meta import changelog_markdown
+
+    ids = list(HOSTILE_TEXTS)
+    changelog = pl.DataFrame({
+        "dataset": ["detentions"] * len(ids) + ["repatriations"] * 2,
+        "record_id": ids + ["REP-1\n## Withdrawn", "REP-1\n## Withdrawn"],
+        "change": ["added"] * (len(ids) - 1) + ["removed", "changed", "changed"],
+        "column": [None] * len(ids) + ["notes", "persons](https://evil.example)"],
+    })
+    revisions = pl.DataFrame({"table": ["quarterly_summary\n# Withdrawn"]})
+    text = changelog_markdown("2025-09-30", "2025-06-30", changelog, revisions)
+    tokens = _markdown_tokens(text)
+    headings = [(t.tag, tokens[i + 1].content) for i, t in enumerate(tokens)
+                if t.type == "heading_open"]
+    assert headings == [("h1", "Changes in release 2025-09-30"), ("h2", "Records"),
+                        ("h3", "detentions"), ("h3", "repatriations"),
+                        ("h2", "Revised figures")]
+    assert not {"link_open", "image", "html_inline", "html_block", "code_inline",
+                "code_block", "fence", "hr", "blockquote_open", "ordered_list_open",
+                "table_open", "s_open", "em_open", "strong_open"} & {t.type for t in tokens}
+    shown = ["".join(c.content for c in t.children if c.type == "text")
+             for t in tokens if t.type == "inline" and t.children]
+    one_line = [" ".join(i.replace("\r\n", "\n").splitlines()) for i in ids]
+    assert f"added ({len(ids) - 1}): " + ", ".join(one_line[:-1]) in shown
+    assert f"removed (1): {one_line[-1]}" in shown
+    assert "changed REP-1 ## Withdrawn: notes, persons](https://evil.example)" in shown
+    assert "quarterly_summary # Withdrawn: 1 cells (see revisions.csv)" in shown
+    html = _gfm_html(text)
+    assert "<a " not in html and "<img" not in html and "<script" not in html
+    assert re.findall(r"<h(\d)", html) == ["1", "2", "3", "3", "2"]
+
+
+def test_hostile_names_and_descriptions_add_no_markup_to_the_dictionary():
+    from dataclasses import replace
+
+    from toolkit.publish.meta import dictionary_markdown
+    from toolkit.publish.specs import STATUS_ORDER
+
+    publisher = replace(load_config(REPO / "config").publisher,
+                        title="Scams\n# Withdrawn [x](https://evil.example)")
+    spec = TableSpec("t", "Title ![](https://evil.example/i.png)", "Text\n\n<script>x</script>",
+                     (Field("a|b`c", "string", "desc | with pipe\n## Heading",
+                            values=("x|y", "[z](https://evil.example)")),), "datasets")
+    text = dictionary_markdown("2025-09-30", publisher, [spec], {"t": 1},
+                               {"t": ["data/t`1.csv"]}, [("Note\n# H", "`x` <b>y</b>")])
+    tokens = _markdown_tokens(text)
+    assert [t.tag for t in tokens if t.type == "heading_open"] == ["h1", "h2", "h2", "h2", "h2"]
+    assert not {"link_open", "image", "html_inline", "html_block"} & {t.type for t in tokens}
+    # every row of the tables keeps its cells: the pipes in the texts are text
+    cells, widths = 0, []
+    for t in tokens:
+        if t.type in ("th_open", "td_open"):
+            cells += 1
+        elif t.type == "tr_close":
+            widths.append(cells)
+            cells = 0
+    # the status shorthand table (a header, a row per shorthand), then the columns table
+    assert widths == [2] * (1 + len(STATUS_ORDER)) + [4, 4]
+    assert "desc | with pipe ## Heading" in [t.content for t in tokens if t.type == "text"]
+    html = _gfm_html(text)
+    assert "<a " not in html and "<img" not in html and "<script" not in html
+
+
 def test_dictionary_citation_and_manifest(release_v1):
     out = release_v1.dir.parent.parent
     dictionary = (release_v1.dir / "dictionary.md").read_text(encoding="utf-8")
@@ -390,8 +515,16 @@ def test_dictionary_citation_and_manifest(release_v1):
     assert (out / "manifest.json").read_bytes() == (release_v1.dir / "manifest.json").read_bytes()
     listed = {f["path"]: f for f in manifest["files"]}
     on_disk = {p.relative_to(out).as_posix() for p in release_v1.dir.rglob("*") if p.is_file()}
+    # the newest release also holds the files the top of --out links to (.top/)
+    top = {f"releases/2025-06-30/.top/{n}" for n in ("SHA256SUMS", "latest.json")}
+    assert top <= on_disk
+    for path in top:
+        name = path.rsplit("/", 1)[1]
+        assert os.readlink(out / name) == f"releases/latest/.top/{name}"
+        assert (out / name).read_bytes() == (out / path).read_bytes()
+    assert os.readlink(out / "releases" / "latest") == "2025-06-30"
     assert set(listed) == on_disk - {"releases/2025-06-30/manifest.json",
-                                     "releases/2025-06-30/SHA256SUMS"}
+                                     "releases/2025-06-30/SHA256SUMS"} - top
     for path, entry in listed.items():
         body = (out / path).read_bytes()
         assert entry["sha256"] == hashlib.sha256(body).hexdigest()
@@ -552,14 +685,16 @@ def test_a_failed_publish_leaves_the_last_good_release(tmp_path, warehouse_v1):
     with pytest.raises(RuntimeError, match="renderer crashed"):
         publish_release(out, extras=[_failing_extra])
     assert tree_bytes(out) == before
-    assert sorted(p.name for p in (out / "releases").iterdir()) == ["2025-06-30"]
+    assert sorted(p.name for p in (out / "releases").iterdir()) == ["2025-06-30", "latest"]
     # a killed run leaves a staging folder behind; the next run removes it and succeeds
     junk = out / "releases" / ".staging-2025-09-30-999999999"
     (junk / "data").mkdir(parents=True)
     (junk / "data" / "detentions.csv").write_text("partial", encoding="utf-8")
     release = publish_release(out, extras=[_bulletin_extra])
     assert not junk.exists()
-    assert sorted(p.name for p in (out / "releases").iterdir()) == ["2025-06-30", "2025-09-30"]
+    assert sorted(p.name for p in (out / "releases").iterdir()) == ["2025-06-30", "2025-09-30",
+                                                                  "latest"]
+    assert os.readlink(out / "releases" / "latest") == "2025-09-30"
     manifest = manifest_of(out)
     assert manifest["release_id"] == "2025-09-30"
     entry = next(f for f in manifest["files"] if f["path"].endswith("bulletin.html"))
@@ -576,7 +711,7 @@ def test_a_run_killed_while_replacing_a_release_is_repaired(tmp_path, warehouse_
     os.rename(out / "releases" / "2025-06-30", out / "releases" / ".replaced-2025-06-30-999999999")
     publish_release(out)
     assert tree_bytes(out) == before
-    assert sorted(p.name for p in (out / "releases").iterdir()) == ["2025-06-30"]
+    assert sorted(p.name for p in (out / "releases").iterdir()) == ["2025-06-30", "latest"]
 
 
 # --------------------------------------------------------------------------- personal data

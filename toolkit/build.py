@@ -2,8 +2,10 @@
 
 One build at a time per output folder (an ``flock`` lock, which the kernel releases when a build
 dies, so a killed build never leaves a lock that blocks the next). The inputs' content hash
-(raw files, schemas, configuration, report sources, the toolkit's code, as-of date and period)
-decides whether anything must rerun: a rebuild with nothing changed touches no published file.
+(raw files, the schemas and configuration folders in use, report sources, the toolkit's code,
+as-of date and period) decides whether anything must rerun: a rebuild with nothing changed
+touches no published file. A build with work to do first removes what killed builds and
+publishes left behind (staging folders, warehouse copies); a full disk is named with its stage.
 """
 
 from __future__ import annotations
@@ -19,17 +21,24 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from toolkit.config import config_dir
+from toolkit.contracts import schemas_dir
 from toolkit.periods import Period
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCK = ".build.lock"
 STAMP = ".build-stamp.json"
-#: Folders and files whose content decides whether a build must rerun.
-CODE_INPUTS = ("toolkit", "schemas", "config", "reports")
+#: Folders of the project whose content decides whether a build must rerun; the schemas and
+#: configuration folders in use ($TOOLKIT_SCHEMAS, $TOOLKIT_CONFIG or the project's) do too.
+CODE_INPUTS = ("toolkit", "reports")
 
 
 class BuildLocked(Exception):
     """Another build is running on the same output folder."""
+
+
+class OutOfSpace(Exception):
+    """The disk filled up before anything was published; the message names the stage."""
 
 
 class InvalidData(Exception):
@@ -76,24 +85,29 @@ def file_sha256(path: Path) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def _hash_tree(h: hashlib._Hash, base: Path, rel: str) -> None:
-    root = base / rel
+def _hash_tree(h: hashlib._Hash, root: Path, label: str) -> None:
+    """Every file under ``root`` (its path under ``label``, its content) into ``h``."""
     paths = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
     for p in paths:
         if "__pycache__" in p.parts or p.suffix == ".pyc" or "_build" in p.parts:
             continue
-        h.update(p.relative_to(base).as_posix().encode() + b"\0")
+        rel = p.relative_to(root).as_posix() if p != root else ""
+        h.update(f"{label}/{rel}".encode() + b"\0")
         h.update(bytes.fromhex(file_sha256(p)))
 
 
 def inputs_digest(raw_dir: Path, as_of: dt.date, period: Period | None,
                   encoding: str | None) -> str:
-    """A content hash of everything a build's output depends on."""
+    """A content hash of everything a build's output depends on: the options, the toolkit's
+    code and report sources, the schemas and configuration folders in use (by content, so the
+    same files anywhere give the same hash), and the raw files."""
     h = hashlib.sha256()
     h.update(f"as_of={as_of};period={period.label if period else ''};enc={encoding}".encode())
-    for rel in CODE_INPUTS:
-        if (ROOT / rel).exists():
-            _hash_tree(h, ROOT, rel)
+    folders = [(ROOT / rel, rel) for rel in CODE_INPUTS]
+    folders += [(schemas_dir(), "schemas"), (config_dir(), "config")]
+    for folder, label in folders:
+        if folder.exists():
+            _hash_tree(h, folder, label)
     h.update(b"raw\0")
     for p in sorted(q for q in raw_dir.rglob("*") if q.is_file()):
         h.update(p.relative_to(raw_dir).as_posix().encode() + b"\0")
@@ -133,16 +147,27 @@ def build(raw_dir: Path, out_dir: Path, *, as_of: dt.date, period: Period | None
             previous = json.loads(stamp.read_text(encoding="utf-8"))
             if previous.get("digest") == digest:
                 return BuildResult(out_dir / previous["release_dir"], True)
+        # Imported only now: deciding that nothing changed must stay cheap.
+        from toolkit.publish.release import clean_stale, disk_full
+
+        clean_stale(out_dir)  # what killed builds left: staging folders, warehouse copies
         if bulletin:
             # Start the chart worker now so it is ready when publishing reaches the bulletin.
             from toolkit.bulletin import prefetch
 
             prefetch()
-        # Imported only now: deciding that nothing changed must stay cheap.
         from toolkit.checks import validate
 
         # The warehouse is replaced only when the data is valid.
-        result = validate(raw_dir, as_of, encoding, out_dir=out_dir, progress=progress)
+        try:
+            result = validate(raw_dir, as_of, encoding, out_dir=out_dir, progress=progress)
+        except Exception as exc:
+            reason = disk_full(exc)
+            if reason is None:
+                raise
+            raise OutOfSpace(f"out of disk space ({reason}) while loading the warehouse: "
+                             "nothing was published; the previous release is unchanged"
+                             ) from exc
         if result.report.exit_code != 0:
             raise InvalidData(result.report)
         progress("publishing the release")

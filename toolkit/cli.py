@@ -283,7 +283,7 @@ def build_cmd(
     = False,
 ) -> None:
     """The whole job: validate, load the warehouse, publish the release and its bulletin."""
-    from toolkit.build import BuildLocked, InvalidData, build
+    from toolkit.build import BuildLocked, InvalidData, OutOfSpace, build
 
     if not raw.is_dir():
         raise CliError(f"raw data folder {raw} does not exist")
@@ -296,7 +296,7 @@ def build_cmd(
         print_report(exc.report, 200)
         err.print("Nothing was published; the previous release is unchanged.")
         raise typer.Exit(exc.report.exit_code) from None
-    except BuildLocked as exc:
+    except (BuildLocked, OutOfSpace) as exc:
         raise CliError(str(exc)) from None
     except Exception as exc:
         # Imported here: a no-op rebuild must not pay for loading the publishing stack.

@@ -6,8 +6,9 @@ a release is made: :mod:`.connection` (the warehouse as of the release), :mod:`.
 :mod:`.tables` (what each table holds and how it is derived), :mod:`.disclosure`,
 :mod:`.revisions`, :mod:`.formats` (CSV, Parquet, XLSX), :mod:`.meta` (datapackage.json,
 dictionary, changelog, citation), :mod:`.portal` (the HTML pages, from ``templates/``),
-:mod:`.privacy` (the personal-data scan) and :mod:`.release` (staging, switch-in, the files at
-the top of ``--out``).
+:mod:`.privacy` (the personal-data scan) and :mod:`.release` (staging, the switch in atomic
+steps, the files at the top of ``--out``). Every text written into Markdown goes through
+:func:`.meta.markdown_text`.
 """
 
 from toolkit.publish.connection import open_release_connection
@@ -16,11 +17,12 @@ from toolkit.publish.release import (
     PublishedFile,
     PublishError,
     Release,
+    StepHook,
     list_releases,
 )
 from toolkit.publish.specs import Field, TableSpec
 from toolkit.publish.stage import Extra, ReleaseContext, publish_release
 
 __all__ = ["Extra", "Field", "PreviousRelease", "PublishError", "PublishedFile", "Release",
-           "ReleaseContext", "TableSpec", "list_releases", "open_release_connection",
-           "publish_release"]
+           "ReleaseContext", "StepHook", "TableSpec", "list_releases",
+           "open_release_connection", "publish_release"]

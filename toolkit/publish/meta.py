@@ -5,12 +5,17 @@ Everything is derived from the :class:`~toolkit.publish.specs.TableSpec` objects
 event datasets take from ``schemas/``, and from the publisher in ``config/publisher.yaml``;
 nothing here holds a wall-clock time. The HTML dictionary is rendered from the same text by
 :mod:`toolkit.publish.portal`.
+
+In the Markdown files the code writes the markup and every text goes through
+:func:`markdown_text` (or :func:`markdown_code` inside backticks), so no record id, name or
+description can add a heading, a link, an image or HTML, whatever it holds.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,6 +25,57 @@ from toolkit.config import Publisher
 from toolkit.periods import Period
 from toolkit.publish.formats import CSV_LINE_END
 from toolkit.publish.specs import ISO3_PATTERN, STATUS_MEANING, STATUS_ORDER, TableSpec
+
+#: Line and paragraph breaks, in every form Markdown or Unicode knows.
+_LINE_BREAKS = re.compile(r"\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+#: Markdown punctuation that can open or close markup anywhere in a line: emphasis, code,
+#: links and images, raw HTML and entities, tables, strikethrough, maths, headings, and the @
+#: of an e-mail autolink (CommonMark, GFM, Pandoc).
+_ALWAYS = frozenset("\\`*[]<>&|~$#!{}^@")
+#: Punctuation that is markup only at the start of a line (lists, setext headings).
+_LINE_START = re.compile(r"^\s*(?:[-+=]|\d+[.)])")
+
+
+def markdown_text(text: object) -> str:
+    """``text`` as Markdown that shows it literally, on one line.
+
+    Line breaks become spaces; Markdown punctuation gets a backslash: always the characters
+    that open or close markup anywhere (``_`` unless it stands between two letters or digits,
+    where it is inert), the colon of ``https:`` and the dot of ``www.`` (GFM links both without
+    any markup: so a colon not followed by a space, and a dot after ``www``), and a list or
+    heading marker at the start. Everything else, ``-``, ``.``, ``(``, quotes, is left as is.
+    """
+    value = _LINE_BREAKS.sub(" ", str(text))
+    out = []
+    for i, ch in enumerate(value):
+        if ch in _ALWAYS:
+            out.append("\\" + ch)
+        elif ch == "_" and not (0 < i < len(value) - 1 and value[i - 1].isalnum()
+                                and value[i + 1].isalnum()):
+            out.append("\\_")
+        elif ch == "." and value[max(0, i - 3):i].lower() == "www":
+            out.append("\\.")
+        elif ch == ":" and i + 1 < len(value) and not value[i + 1].isspace():
+            out.append("\\:")
+        else:
+            out.append(ch)
+    escaped = "".join(out)
+    start = _LINE_START.match(escaped)
+    if start:
+        marker_end = start.end()
+        escaped = escaped[:marker_end - 1] + "\\" + escaped[marker_end - 1:]
+    return escaped
+
+
+def markdown_code(text: object) -> str:
+    """``text`` as a Markdown code span: fenced by more backticks than it holds in a row,
+    padded where it starts or ends with a backtick, on one line; a pipe gets a backslash, which
+    a GFM table needs even inside code."""
+    value = _LINE_BREAKS.sub(" ", str(text)).replace("|", "\\|")
+    longest = max((len(run) for run in re.findall(r"`+", value)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if value.startswith("`") or value.endswith("`") else ""
+    return f"{fence}{pad}{value}{pad}{fence}"
 
 
 def dumps_json(doc) -> bytes:
@@ -180,34 +236,37 @@ FORMAT_NOTES = (
 def dictionary_markdown(release_id: str, publisher: Publisher, specs: Sequence[TableSpec],
                         rows: dict[str, int], files: dict[str, list[str]],
                         method_notes: Sequence[tuple[str, str]]) -> str:
-    out = [f"# Data dictionary: {publisher.title}, release {release_id}", ""]
+    md = markdown_text
+    out = [f"# Data dictionary: {md(publisher.title)}, release {md(release_id)}", ""]
     out += ["## Status shorthand", "", "| shorthand | meaning |", "|---|---|"]
-    out += [f"| `{t}` | {STATUS_MEANING[t]} |" for t in STATUS_ORDER]
+    out += [f"| {markdown_code(t)} | {md(STATUS_MEANING[t])} |" for t in STATUS_ORDER]
     out += ["", "## Formats", ""]
-    out += [f"- **{k}**: {v}" for k, v in FORMAT_NOTES]
+    out += [f"- **{md(k)}**: {md(v)}" for k, v in FORMAT_NOTES]
     out += ["", "## Method notes", ""]
-    out += [f"- **{k}**: {v}" for k, v in method_notes]
+    out += [f"- **{md(k)}**: {md(v)}" for k, v in method_notes]
     for spec in specs:
-        out += ["", f"## {spec.name}", "", f"**{spec.title}.** {spec.description}", ""]
+        out += ["", f"## {md(spec.name)}", "", f"**{md(spec.title)}.** {md(spec.description)}",
+                ""]
         out.append(f"Rows: {rows[spec.name]}. Files: " +
-                   ", ".join(f"`{p}`" for p in files[spec.name]) + ".")
+                   ", ".join(markdown_code(p) for p in files[spec.name]) + ".")
         if spec.primary_key:
-            out.append(f"Each row is identified by: {', '.join(spec.primary_key)}.")
+            out.append(f"Each row is identified by: {md(', '.join(spec.primary_key))}.")
         out += ["", "| column | type | description | constraints |", "|---|---|---|---|"]
         for name in spec.columns:
             f = spec.field(name)
-            desc = f.description.replace("|", "\\|")
-            out.append(f"| `{name}` | {f.type} | {desc} | {constraints_text(spec, name)} |")
+            out.append(f"| {markdown_code(name)} | {md(f.type)} | {md(f.description)} | "
+                       f"{md(constraints_text(spec, name))} |")
     return "\n".join(out) + "\n"
 
 
 def changelog_markdown(release_id: str, previous_release: str | None,
                        changelog: pl.DataFrame, revisions: pl.DataFrame) -> str:
-    out = [f"# Changes in release {release_id}", ""]
+    md = markdown_text
+    out = [f"# Changes in release {md(release_id)}", ""]
     if previous_release is None:
         out.append("First release: there is no previous release to compare with.")
         return "\n".join(out) + "\n"
-    out.append(f"Compared with release {previous_release}.")
+    out.append(f"Compared with release {md(previous_release)}.")
     out += ["", "## Records", ""]
     if changelog.is_empty():
         out.append("No record was added, removed or changed.")
@@ -216,15 +275,15 @@ def changelog_markdown(release_id: str, previous_release: str | None,
         added = part.filter(pl.col("change") == "added")["record_id"].to_list()
         removed = part.filter(pl.col("change") == "removed")["record_id"].to_list()
         changed = part.filter(pl.col("change") == "changed")
-        out.append(f"### {ds}")
+        out.append(f"### {md(ds)}")
         out.append("")
         if added:
-            out.append(f"- added ({len(added)}): {', '.join(added)}")
+            out.append(f"- added ({len(added)}): {', '.join(md(r) for r in added)}")
         if removed:
-            out.append(f"- removed ({len(removed)}): {', '.join(removed)}")
+            out.append(f"- removed ({len(removed)}): {', '.join(md(r) for r in removed)}")
         for rid in changed["record_id"].unique(maintain_order=True).to_list():
             cols = changed.filter(pl.col("record_id") == rid)["column"].to_list()
-            out.append(f"- changed {rid}: {', '.join(cols)}")
+            out.append(f"- changed {md(rid)}: {', '.join(md(c) for c in cols)}")
         out.append("")
     out += ["## Revised figures", ""]
     if revisions.is_empty():
@@ -232,5 +291,5 @@ def changelog_markdown(release_id: str, previous_release: str | None,
     else:
         counts = revisions.group_by("table", maintain_order=True).len()
         for table, n in counts.iter_rows():
-            out.append(f"- {table}: {n} cells (see revisions.csv)")
+            out.append(f"- {md(table)}: {n} cells (see revisions.csv)")
     return "\n".join(out) + "\n"

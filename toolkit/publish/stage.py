@@ -4,18 +4,22 @@
 changelog, the previous release's Parquet files), stages the release (:mod:`.release`), writes
 every table in every format with its metadata, runs the extras (the bulletin renderer is one),
 writes the portal page, scans every file for personal data, writes the manifest and checksums,
-and only then switches the release in and points the top of ``<out>`` at the newest release.
-A failed or killed publish leaves the last good release as it was.
+flushes it all to disk, and only then switches the release in and points the top of ``<out>``
+at the newest release, in atomic steps (:mod:`.release`). A failed or killed publish leaves the
+last good release as it was; a full disk is a :class:`PublishError` that names the stage.
 
 Layout of ``<out>``::
 
     warehouse.duckdb
-    manifest.json  SHA256SUMS  latest.json  index.html     # the current (newest) release
-    releases/<id>/                                         # every release, kept
+    index.html                                 # the releases page
+    manifest.json  SHA256SUMS  latest.json     # the newest release: symlinks through the
+    releases/latest -> <id>                    # one pointer, switched in one step
+    releases/<id>/                             # every release, kept
         index.html  dictionary.html  dictionary.md  datapackage.json
         CITATION.txt  CHANGES.md  scamstats-<id>.xlsx  manifest.json  SHA256SUMS
         data/<table>.csv  data/<table>-excel.csv  data/<table>.parquet
         (and whatever the extras write, e.g. bulletin.html, bulletin.pdf)
+        .top/                                  # the newest only: what the top links to
 
 The release id is the as-of date (``2026-01-31``). The same warehouse, as-of date and
 configuration give byte-identical files: nothing depends on the clock, the machine or the
@@ -66,14 +70,16 @@ from toolkit.publish.release import (
     PublishedFile,
     PublishError,
     Release,
+    StepHook,
     clean_stale,
+    disk_full,
     find_previous,
+    fsync_tree,
     list_releases,
     make_staging,
     published_files,
     sha256_of,
     switch_in,
-    update_top,
     write_manifest,
 )
 from toolkit.publish.specs import RECONCILIATION, TableSpec
@@ -116,15 +122,18 @@ Extra = Callable[[ReleaseContext], list[Path]]
 
 def publish_release(out_dir: Path, *, as_of: dt.date | None = None,
                     period: Period | str | None = None, extras: Sequence[Extra] = (),
-                    config: Config | None = None) -> Release:
+                    config: Config | None = None, step_hook: StepHook | None = None
+                    ) -> Release:
     """Publish the release of ``as_of`` (default: the warehouse's as-of date) from
     ``<out_dir>/warehouse.duckdb``; see the module docstring for what is written where.
 
     ``config`` gives the publisher, the small-count threshold and the release calendar
     (default: :func:`toolkit.config.load_config`). Raises :class:`PublishError` when the release
     cannot be published (no warehouse, a period that has not ended, a configuration that cannot
-    be read, personal data in a file); an exception raised by an extra propagates. Either way
-    nothing of the release is switched in.
+    be read, personal data in a file, a full disk); an exception raised by an extra propagates.
+    Either way nothing of the release is switched in.
+
+    ``step_hook`` is called around each step of the switch (:data:`.release.StepHook`).
     """
     out_dir = Path(out_dir)
     if isinstance(period, str):
@@ -134,29 +143,39 @@ def publish_release(out_dir: Path, *, as_of: dt.date | None = None,
         release_id = as_of.isoformat()
         (out_dir / RELEASES).mkdir(parents=True, exist_ok=True)
         clean_stale(out_dir)
-        period = period or default_period(as_of, con)
-        if period.end > as_of:
-            raise PublishError(f"period {period.label} ends on {period.end}, after the as-of "
-                               f"date {as_of}: it cannot be published yet")
         if config is None:
             try:
                 config = load_config()
             except ConfigError as exc:
                 raise PublishError(str(exc)) from None
+        period = period or default_period(as_of, con)
+        if period.end > as_of:
+            raise PublishError(f"period {period.label} ends on {period.end}, after the as-of "
+                               f"date {as_of}: it cannot be published yet")
         previous = find_previous(out_dir, release_id)
         for extra in extras:
             start = getattr(extra, "prefetch", None)
             if callable(start):
                 start()
-        staging = make_staging(out_dir, release_id)
+        staging = None
         try:
+            staging = make_staging(out_dir, release_id)
             files, unscanned = _stage(out_dir, staging, con, release_id, as_of, period,
                                       previous, config, extras)
-            switch_in(out_dir, staging, release_id)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        current = update_top(out_dir, config.publisher)
+            fsync_tree(staging)
+        except BaseException as exc:
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
+            reason = disk_full(exc)
+            if reason is None:
+                raise
+            raise PublishError(f"out of disk space ({reason}) while staging release "
+                               f"{release_id}: nothing was published; the previous release is "
+                               "unchanged") from exc
+        try:
+            current = switch_in(out_dir, staging, release_id, config.publisher, step_hook)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)  # after an exchange: the replaced one
     finally:
         con.close()
     return Release(release_id, as_of, period, out_dir / RELEASES / release_id,
