@@ -89,12 +89,10 @@ def open_release_connection(out_dir: Path, as_of: dt.date | None
 
 def default_period(as_of: dt.date, con: duckdb.DuckDBPyConnection,
                    coverage: Coverage | None = None) -> Period:
-    """The latest quarter that every event dataset covers to its end: it has ended by the
-    as-of date and by the last day each dataset's coverage declares (``config/coverage.yaml``).
-    When no dataset declares one, the last record's date stands for it, so that a quarter after
-    the last return is not reported as a fall to zero."""
+    """The latest quarter that every event dataset covers to its end and that has records: it
+    has ended by the as-of date and by the last day each dataset's coverage declares
+    (``config/coverage.yaml``; a dataset that declares none is covered to the as-of date),
+    and it does not begin after the last record."""
     coverage = coverage if coverage is not None else load_config().coverage
     ends = [c.end for name in EVENT_DATASETS if (c := coverage.of(name)).end]
-    if not ends:
-        ends = [last_event_date(con) or as_of]
-    return latest_complete_quarter(min([as_of, *ends]))
+    return latest_complete_quarter(min([as_of, *ends]), last_event_date(con))

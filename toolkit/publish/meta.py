@@ -24,7 +24,14 @@ import polars as pl
 from toolkit.config import Publisher
 from toolkit.periods import Period
 from toolkit.publish.formats import CSV_LINE_END
-from toolkit.publish.specs import ISO3_PATTERN, STATUS_MEANING, STATUS_ORDER, TableSpec
+from toolkit.publish.policy import Policy, policy_sentences
+from toolkit.publish.specs import (
+    ISO3_PATTERN,
+    NOT_RETURNED_DEFINITION,
+    STATUS_MEANING,
+    STATUS_ORDER,
+    TableSpec,
+)
 
 #: Line and paragraph breaks, in every form Markdown or Unicode knows.
 _LINE_BREAKS = re.compile(r"\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
@@ -82,30 +89,38 @@ def dumps_json(doc) -> bytes:
     return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def method_notes(threshold: int, previous: str | None, period: Period) -> list[tuple[str, str]]:
+def method_notes(policy: Policy, previous: str | None, period: Period
+                 ) -> list[tuple[str, str]]:
     """(heading, text) of each note on method, shared by the workbook, dictionary and portal."""
+    kind = ("from public sources" if policy.profile == "public_sources"
+            else "from administrative returns")
     return [
-        ("Records", "Counts of people, from public sources, one row per reported event; no "
-                    "names. Records dated after the as-of date are not in the release."),
-        ("Periods", "Events are counted in the quarter or month of event_date. Where an event "
-                    "is known only to the week or month (date_precision), event_date is the "
-                    "day by which it had happened."),
-        ("Held at end of period", "Detentions up to the last day of the period minus "
-                                  "repatriations from the same country (from_country) up to "
-                                  "then, for the same nationality. Where this is negative on "
-                                  "any day up to the end of the period, the records cannot "
-                                  "support a figure: held_at_end is empty with [x] and the "
-                                  "reconciliation_findings table lists the rows involved. It "
-                                  "is never clipped to zero."),
+        ("Records", f"Counts of people, {kind}, one row per reported event; no names. One "
+                    "person can be in several records (detained, then repatriated). Records "
+                    "dated after the as-of date are not in the release."),
+        ("Periods", "A record counts in the quarter or month of its event_date. A record known "
+                    "only to the week, month, quarter or year (date_precision) stands for the "
+                    "window of that length ending on event_date; the note of a cell says when "
+                    "such a window begins before the period."),
+        ("Coverage", "Each dataset covers the days (and, for fatalities, the nationalities) "
+                     "config/coverage.yaml declares. A count outside them is empty with [x] "
+                     "(not collected), never 0."),
+        ("Qualifiers", "A count is exact, at_least (a record in it is a minimum, such as a "
+                       "source's 'more than') or about (a record in it is approximate): the "
+                       "<measure>_qualifier columns say which. The counts are minimums of what "
+                       "public sources reported."),
+        ("Totals", "ALL in country or nationality is the total over every country or "
+                   "nationality, equal to the sum of its parts; leave those rows out when "
+                   "summing a table."),
+        ("Detained with no return recorded",
+         "not_returned_at_end: " + NOT_RETURNED_DEFINITION + " The reconciliation_findings "
+         "table lists each day on which it is negative, with the rows involved; "
+         "reported_vs_recorded sets the authorities' own figures beside it."),
         ("Deaths", "died counts every record of the fatalities dataset, whatever the status of "
                    "its link to scams (scam_link)."),
-        ("Disclosure control", f"In tables broken down by sex or age, counts from 1 to "
-                               f"{threshold - 1} are suppressed [c] (threshold {threshold}, "
-                               "config/disclosure.yaml); where one cell of a row would be the "
-                               "only one suppressed, the smallest other cell is suppressed too "
-                               "so that the row total cannot reveal it. Totals are published."),
-        ("Provisional", f"The latest period of each table ({period.label} or its last month) "
-                        "is provisional [p]."),
+        ("Disclosure control", " ".join(policy_sentences(policy))),
+        ("Provisional", "The latest quarter of the quarterly tables, its months in the monthly "
+                        f"table, and every month of {period.label} are provisional [p]."),
         ("Revisions", f"[r] marks cells changed since release {previous}; revisions.csv gives "
                       "the old and new values." if previous else
                       "This is the first release: nothing is revised."),

@@ -1,20 +1,24 @@
 """Personal-data scan of a staged release, run before it is switched in.
 
-Every published file is read back: the column names of tables (CSV, Parquet, XLSX tables)
-against the same pattern the validator refuses raw columns with, and every text value (or the
-whole text of HTML, JSON, Markdown and plain-text files; PDFs through ``pdftotext`` when it is
-installed) for things shaped like e-mail addresses, phone numbers, passport numbers and Korean
-resident registration numbers. Web addresses are removed before the value checks, so the source
-URLs do not trip them; dates, record ids and checksums do not match the patterns.
+The last line of defence: validation refuses identifiers in the raw returns
+(:mod:`toolkit.checks.personal`) and unreviewed free text never reaches the open files
+(:mod:`toolkit.checks.review`); this scan reads every published file back and looks for what
+either may have missed, with the same finder (:func:`toolkit.checks.personal.find_identifiers`:
+libphonenumber's matcher, python-stdnum, the passport and e-mail formats, on NFKC text with the
+invisible characters removed). It reads what a reader of each file reads:
 
-Speed (the hits are exactly those, in the same order, of checking every cell and text in
-turn with the plain patterns): e-mail addresses are looked for from each ``@`` (the plain
-``EMAIL.finditer`` retries every position of a long run of letters, which is quadratic on the
-JavaScript inlined in the bulletin); each pattern opens with a lookahead for the characters a
-match can start with; a table's text cells are checked once per distinct value; the PDF's text
-is extracted by ``pdftotext`` while the other files are scanned; and :func:`scan_files` scans
-files early (on a thread, while the rest of the release is written), each result reused by
-:func:`scan_release` only if the file's bytes are unchanged.
+- tables (CSV, Parquet, XLSX): the column names, against the pattern the validator refuses raw
+  columns with, and every text cell;
+- HTML and SVG: the text and the attributes a reader or a screen reader gets (``alt``,
+  ``title``, ``aria-label``, ``content``, the chart data of ``data-vega-spec``), not scripts
+  or styles;
+- JSON: every string, keys included; Markdown and other text files: the whole text;
+- PDF: its text through ``pdftotext`` when it is installed (otherwise the file is reported as
+  not scanned).
+
+Web addresses are removed before the search, so the sources' URLs do not trip it, and the
+publisher's own address and telephone number are accepted. Only lines that could hold an
+identifier (seven digits, or an ``@``) are searched, each distinct line once.
 """
 
 from __future__ import annotations
@@ -22,34 +26,26 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import re
 import shutil
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
+from html.parser import HTMLParser
 from pathlib import Path
 
+from toolkit.checks.personal import CANDIDATE, find_identifiers, normalise
 from toolkit.contracts import PERSONAL_DATA_COLUMN
 
-#: Each pattern opens with a lookahead for the characters a match can start with: it finds
-#: nothing more or less (tests/test_publish.py compares them with the plain patterns), and the
-#: engine skips the other positions faster.
-URL = re.compile(r"(?i)(?=[hf])\b(?:https?|ftp)://[^\s\"'<>)\]]+")
-EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-#: +82 10 1234 5678, 010-1234-5678, (02) 123 4567, +855 12 345 678: 9 to 15 digits in groups.
-PHONE = re.compile(
-    r"(?=[+(\d])(?<![\w.+/-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?|\d{1,4}[ .-])"
-    r"\d{2,4}(?:[ .-]\d{2,4}){1,2}(?![\w/-])")
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-#: One or two capital letters and 7 or 8 digits (M12345678), or after the word passport.
-PASSPORT = re.compile(
-    r"(?=[A-Zp])(?:\b[A-Z]{1,2}\d{7,8}\b"
-    r"|(?i:passport)(?:\s*(?:no\.?|number|#))?\s*[:#]?\s*(?=[A-Z0-9]*\d)[A-Z0-9]{6,9}\b)")
-#: Korean resident registration number: YYMMDD-NNNNNNN.
-#: (The first digit, then no digit before it: the same as a leading ``(?<!\d)``.)
-RRN = re.compile(r"\d(?<!\d\d)\d{5}-[1-8]\d{6}(?!\d)")
-
-TEXT_SUFFIXES = (".html", ".htm", ".json", ".md", ".txt", ".cff", ".xml", ".svg", ".yaml", ".qmd")
+URL = re.compile(r"(?i)\b(?:https?|ftp)://[^\s\"'<>)\]]+")
+_CANDIDATE = re.compile(CANDIDATE)
+TEXT_SUFFIXES = (".json", ".md", ".txt", ".cff", ".xml", ".yaml", ".qmd")
+MARKUP_SUFFIXES = (".html", ".htm", ".svg")
+#: The attributes of a page whose values a reader or assistive technology is given.
+READ_ATTRIBUTES = frozenset({"alt", "title", "aria-label", "aria-description", "content",
+                             "data-vega-spec", "placeholder", "value", "summary"})
 
 
 @dataclass(frozen=True)
@@ -63,66 +59,95 @@ class PersonalDataHit:
         return f"{self.path} ({self.where}): {self.kind} {self.value!r}"
 
 
-_EMAIL_LOCAL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._%+-")
+@lru_cache(maxsize=8192)
+def _line_hits(line: str) -> tuple[tuple[str, str], ...]:
+    norm = normalise(line)
+    return tuple((i.kind, norm[i.start:i.end]) for i in find_identifiers(line))
 
 
-def email_matches(text: str) -> list[re.Match[str]]:
-    """The matches of ``EMAIL.finditer(text)``, in linear time.
-
-    Every match has its ``@`` right after the run of local-part characters it starts in, so
-    only the run before each ``@`` is tried, from its first character (or from where the
-    previous match ended, as ``finditer`` resumes there): the first position of a run matches
-    exactly when any other position of it does.
-    """
-    found: list[re.Match[str]] = []
-    resume = 0
-    at = text.find("@")
-    while at >= 0:
-        start = at
-        while start > resume and text[start - 1] in _EMAIL_LOCAL:
-            start -= 1
-        m = EMAIL.match(text, start) if start < at else None
-        if m is not None:
-            found.append(m)
-            resume = m.end()
-            at = text.find("@", resume)
-        else:
-            at = text.find("@", at + 1)
-    return found
+def _allowed(kind: str, value: str, allowed: frozenset[str]) -> bool:
+    if kind == "e-mail address":
+        return value.lower() in allowed
+    if kind == "telephone number":
+        return "".join(c for c in value if c.isdigit()) in allowed
+    return False
 
 
 def value_hits(text: str, allowed: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
-    """``(kind, match)`` for each thing in ``text`` shaped like personal data.
+    """``(kind, identifier)`` for each identifier of a person in ``text``.
 
     ``allowed`` holds the publisher's own contact details: e-mail addresses in lower case and
     telephone numbers as digits only.
     """
-    text = URL.sub(" ", text)
     hits = []
-    if "@" in text:
-        emails = email_matches(text)
-        parts, last = [], 0
-        for m in emails:
-            if m.group(0).lower() not in allowed:
-                hits.append(("e-mail address", m.group(0)))
-            parts += (text[last:m.start()], " ")
-            last = m.end()
-        if emails:
-            text = "".join(parts) + text[last:]
-    for m in PHONE.finditer(text):
-        found = m.group(0)
-        digits = "".join(c for c in found if c.isdigit())
-        if ISO_DATE.search(found) or not 9 <= len(digits) <= 15 or digits in allowed:
-            continue
-        hits.append(("phone number", found))
-    hits += [("passport number", m.group(0)) for m in PASSPORT.finditer(text)]
-    hits += [("resident registration number", m.group(0)) for m in RRN.finditer(text)]
+    for line in URL.sub(" ", text).splitlines():
+        if _CANDIDATE.search(line):
+            hits += [h for h in _line_hits(line) if not _allowed(*h, allowed)]
     return hits
 
 
 def column_hit(name: str) -> bool:
     norm = re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
     return bool(PERSONAL_DATA_COLUMN.search(norm))
+
+
+class _ReadText(HTMLParser):
+    """The text of a page as read: text outside scripts and styles, and read attributes."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+        self.parts += [v for k, v in attrs if k in READ_ATTRIBUTES and v]
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.parts += [v for k, v in attrs if k in READ_ATTRIBUTES and v]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def markup_text(text: str) -> str:
+    """What a reader of an HTML or SVG page reads, one part a line."""
+    parser = _ReadText()
+    parser.feed(text)
+    parser.close()
+    return "\n".join(parser.parts)
+
+
+def _json_strings(node) -> Iterator[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield str(key)
+            yield from _json_strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _json_strings(value)
+
+
+def readable_text(path: Path, data: bytes) -> str:
+    """What a reader of a text, JSON or markup file reads."""
+    text = data.decode("utf-8", errors="replace")
+    suffix = path.suffix.lower()
+    if suffix in MARKUP_SUFFIXES:
+        return markup_text(text)
+    if suffix == ".json":
+        try:
+            return "\n".join(_json_strings(json.loads(text)))
+        except ValueError:
+            return text
+    return text
 
 
 def _table_cells(path: Path, data: bytes | None = None) -> tuple[list[str], Iterable[str]]:
@@ -142,12 +167,8 @@ def _table_cells(path: Path, data: bytes | None = None) -> tuple[list[str], Iter
         table = pq.read_table(pa.BufferReader(data))
         cells: list[str] = []
         for col in table.columns:
-            kind = col.type
-            if (pa.types.is_integer(kind) or pa.types.is_floating(kind)
-                    or pa.types.is_temporal(kind) or pa.types.is_boolean(kind)
-                    or pa.types.is_decimal(kind) or pa.types.is_null(kind)):
-                continue  # no value of these is a str
-            cells += [v for v in col.to_pylist() if isinstance(v, str)]
+            if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+                cells += [v for v in col.to_pylist() if isinstance(v, str)]
         return table.column_names, cells
     if suffix == ".xlsx":
         from openpyxl import load_workbook
@@ -164,19 +185,6 @@ def _table_cells(path: Path, data: bytes | None = None) -> tuple[list[str], Iter
         wb.close()
         return header, cells
     raise ValueError(path)
-
-
-def _cell_hits(cells: Iterable[str], allowed: frozenset[str]) -> list[tuple[str, str]]:
-    """``value_hits`` of every cell in turn, each distinct value checked once."""
-    seen: dict[str, list[tuple[str, str]]] = {}
-    hits: list[tuple[str, str]] = []
-    for cell in cells:
-        found = seen.get(cell)
-        if found is None:
-            found = seen[cell] = value_hits(cell, allowed)
-        if found:
-            hits += found
-    return hits
 
 
 def _pdftotext(path: Path) -> subprocess.Popen | None:
@@ -202,7 +210,8 @@ def _is_table(path: Path) -> bool:
 
 
 def _is_text(path: Path) -> bool:
-    return path.suffix.lower() in TEXT_SUFFIXES or path.name in ("SHA256SUMS",)
+    suffix = path.suffix.lower()
+    return suffix in TEXT_SUFFIXES or suffix in MARKUP_SUFFIXES or path.name == "SHA256SUMS"
 
 
 def _scan_data(path: Path, data: bytes, display: str, allowed: frozenset[str]
@@ -212,10 +221,11 @@ def _scan_data(path: Path, data: bytes, display: str, allowed: frozenset[str]
         header, cells = _table_cells(path, data)
         hits = [PersonalDataHit(display, name, "column named like personal data", name)
                 for name in header if column_hit(name)]
-        hits += [PersonalDataHit(display, "value", k, v) for k, v in _cell_hits(cells, allowed)]
+        hits += [PersonalDataHit(display, "value", k, v)
+                 for cell in cells for k, v in value_hits(cell, allowed)]
         return hits
-    text = data.decode("utf-8", errors="replace")
-    return [PersonalDataHit(display, "text", k, v) for k, v in value_hits(text, allowed)]
+    return [PersonalDataHit(display, "text", k, v)
+            for k, v in value_hits(readable_text(path, data), allowed)]
 
 
 def scan_file(path: Path, display: str, allowed: frozenset[str] = frozenset(), *,

@@ -42,6 +42,7 @@ from toolkit import __version__
 from toolkit.config import Config, ConfigError, Publisher, load_config
 from toolkit.contracts import ALL_DATASETS
 from toolkit.periods import Period, parse_period
+from toolkit.publish.audit import AuditError, check_release
 from toolkit.publish.connection import default_period, open_release_connection
 from toolkit.publish.formats import WorkbookInfo, write_csv, write_parquet, write_workbook
 from toolkit.publish.meta import (
@@ -97,7 +98,7 @@ class ReleaseContext:
     period: Period
     previous: PreviousRelease | None
     #: DuckDB connection: the warehouse's tables and views (sources, detentions,
-    #: repatriations, fatalities, findings, load_info, raw_files, stock,
+    #: repatriations, fatalities, findings, load_info, raw_files, not_returned,
     #: reconciliation_findings) limited to the as-of date, attached read-only; plus the
     #: published summary tables as views (quarterly_summary, monthly_summary, ...).
     con: duckdb.DuckDBPyConnection
@@ -148,7 +149,11 @@ def publish_release(out_dir: Path, *, as_of: dt.date | None = None,
                 config = load_config()
             except ConfigError as exc:
                 raise PublishError(str(exc)) from None
-        period = period or default_period(as_of, con)
+        try:
+            _ = config.disclosure.policy  # a policy that cannot be enforced stops here
+        except ConfigError as exc:
+            raise PublishError(str(exc)) from None
+        period = period or default_period(as_of, con, config.coverage)
         if period.end > as_of:
             raise PublishError(f"period {period.label} ends on {period.end}, after the as-of "
                                f"date {as_of}: it cannot be published yet")
@@ -190,9 +195,10 @@ def _stage(out_dir: Path, staging: Path, con: duckdb.DuckDBPyConnection, release
     publisher = config.publisher
     next_release = config.calendar.next_after(as_of)
     prev_id = previous.release_id if previous else None
-    specs, tables = release_tables(con, period, previous, config.disclosure.threshold)
+    policy = config.disclosure.policy
+    specs, tables = release_tables(con, period, previous, policy, config.coverage)
     ordered = list(specs.values())
-    notes = method_notes(config.disclosure.threshold, prev_id, period)
+    notes = method_notes(policy, prev_id, period)
 
     # tables in every format
     data_dir = staging / DATA
@@ -256,6 +262,16 @@ def _stage(out_dir: Path, staging: Path, con: duckdb.DuckDBPyConnection, release
                          publisher=publisher, next_release=next_release, config=config)
     extra_files = _run_extras(extras, ctx)
 
+    # the attack on the suppressed cells, from the tables and what the bulletin says
+    texts = {p.relative_to(staging).as_posix(): p.read_text(encoding="utf-8", errors="replace")
+             for p in sorted(staging.rglob("*")) if p.is_file()
+             and (p.name.startswith("bulletin") and p.suffix in (".html", ".md")
+                  or p.parent.name == "bulletin-data" and p.suffix == ".csv")}
+    try:
+        check_release(tables, specs, texts, policy.threshold)
+    except AuditError as exc:
+        raise PublishError(f"{exc}; nothing was published") from None
+
     # the portal page, linking everything above
     documents = [
         _listed(staging, workbook, "Workbook (XLSX)", "every table, with cover sheet and notes"),
@@ -282,7 +298,7 @@ def _stage(out_dir: Path, staging: Path, con: duckdb.DuckDBPyConnection, release
     # manifest and checksums of everything published, then the personal-data scan
     files = published_files(staging, release_id, rows)
     raw_files = con.sql("SELECT dataset, file, sha256, rows FROM raw_files "
-                        "ORDER BY dataset, file").fetchall()
+                        "ORDER BY dataset, sha256").fetchall()
     write_manifest(staging, {
         "release_id": release_id,
         "as_of": as_of.isoformat(),
@@ -292,8 +308,8 @@ def _stage(out_dir: Path, staging: Path, con: duckdb.DuckDBPyConnection, release
         "toolkit_version": __version__,
         "licence": publisher.licence_id,
         "citation": publisher.citation(release_id, as_of),
-        "inputs": [{"dataset": d, "file": f, "sha256": s, "rows": n}
-                   for d, f, s, n in raw_files],
+        # the raw files by content only: their names are the statistics team's, not public
+        "inputs": [{"dataset": d, "sha256": s, "rows": n} for d, _, s, n in raw_files],
     }, files)
     try:
         earlier = early_scan.result()

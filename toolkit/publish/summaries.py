@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import duckdb
 import polars as pl
@@ -81,7 +81,9 @@ class Span:
     first: dt.date | None
     last: dt.date | None
     nationalities: tuple[str, ...] = ()
-    words: str = field(default="")
+    #: False when ``first`` is the first record's date, not a declared start: the period of
+    #: the first record then counts as covered whole (nothing is known to be missing in it).
+    declared_start: bool = True
 
     def collects(self, nationality: str) -> bool:
         if not self.nationalities:
@@ -94,7 +96,8 @@ class Span:
             return "none"
         if period.end < self.first or period.start > self.last:
             return "none"
-        if period.start >= self.first and period.end <= self.last:
+        first = self.first if self.declared_start else min(self.first, period.start)
+        if period.start >= first and period.end <= self.last:
             return "all"
         return "part"
 
@@ -115,7 +118,8 @@ def coverage_spans(con: duckdb.DuckDBPyConnection, coverage: Coverage, as_of: dt
         [(first,)] = con.execute(f'SELECT min(event_date) FROM "{dataset}"').fetchall()
         declared = coverage.of(dataset)
         bounds = declared.span(first, as_of)
-        spans[dataset] = Span(dataset, *(bounds or (None, None)), declared.nationalities)
+        spans[dataset] = Span(dataset, *(bounds or (None, None)), declared.nationalities,
+                              declared_start=declared.start is not None)
     return spans
 
 

@@ -18,6 +18,7 @@ from toolkit.contracts import ALL_DATASETS, load_contracts
 from toolkit.periods import Period, month_of, months_between, quarter_of, quarters_between
 from toolkit.periods import previous as preceding
 from toolkit.publish.breakdowns import BREAKDOWNS, breakdown_spec, breakdown_table
+from toolkit.publish.policy import Policy, apply, protects_breakdowns, public_spec
 from toolkit.publish.release import PreviousRelease
 from toolkit.publish.revisions import changelog_table, flag_revisions, revisions_table
 from toolkit.publish.specs import (
@@ -39,18 +40,23 @@ from toolkit.warehouse import first_event_date
 
 
 def release_tables(con: duckdb.DuckDBPyConnection, period: Period,
-                   previous_release: PreviousRelease | None, threshold: int,
+                   previous_release: PreviousRelease | None, policy: Policy,
                    coverage: Coverage | None = None
                    ) -> tuple[dict[str, TableSpec], dict[str, pl.DataFrame]]:
     """Every published table and its spec, by name in publishing order, as published: the
-    event datasets and sources, the summaries and breakdowns flagged ``[p]`` and ``[r]``, the
-    reconciliation findings, the reported figures beside the records, the revisions and the
-    data changelog. ``coverage`` is the configuration's (default: ``config/coverage.yaml``)."""
+    event datasets and sources under the publication ``policy``, the summaries and breakdowns
+    flagged ``[p]`` and ``[r]``, the reconciliation findings, the reported figures beside the
+    records, the revisions and the data changelog. ``coverage`` is the configuration's
+    (default: ``config/coverage.yaml``)."""
     if coverage is None:
         coverage = load_config().coverage
     contracts = load_contracts()
-    specs: dict[str, TableSpec] = {n: contract_spec(contracts[n]) for n in ALL_DATASETS}
-    tables: dict[str, pl.DataFrame] = {n: event_table(con, specs[n]) for n in ALL_DATASETS}
+    specs: dict[str, TableSpec] = {}
+    tables: dict[str, pl.DataFrame] = {}
+    for name in ALL_DATASETS:
+        raw = contract_spec(contracts[name])
+        specs[name] = public_spec(raw, policy)
+        tables[name] = apply(event_table(con, raw), name, policy)
 
     def earlier(name: str) -> pl.DataFrame | None:
         return previous_release.table(name) if previous_release else None
@@ -67,9 +73,10 @@ def release_tables(con: duckdb.DuckDBPyConnection, period: Period,
         frame, revs = flag_revisions(frame, spec, earlier(spec.name), prev_id, latest)
         specs[spec.name], tables[spec.name] = spec, frame
         revisions += revs
+    protect = protects_breakdowns(policy)
     for name in BREAKDOWNS:
-        spec = breakdown_spec(name)
-        frame = breakdown_table(con, spec, quarters, threshold)
+        spec = breakdown_spec(name, protect=protect)
+        frame = breakdown_table(con, spec, quarters, policy.threshold, protect=protect)
         frame, revs = flag_revisions(frame, spec, earlier(name), prev_id, provisional[0])
         specs[name], tables[name] = spec, frame
         revisions += revs
