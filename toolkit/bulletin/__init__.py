@@ -1,4 +1,5 @@
-"""The bulletin, quarterly or monthly: figures, charts and sentences rendered from ``reports/bulletin.qmd``.
+"""The bulletin, quarterly or monthly: figures, charts and sentences rendered from
+``reports/bulletin.qmd``.
 
 The stage in order, one module each:
 
