@@ -288,6 +288,10 @@ def build_cmd(
     if not raw.is_dir():
         raise CliError(f"raw data folder {raw} does not exist")
     day, chosen = parse_as_of(as_of), parse_period_opt(period)
+    if chosen is not None and chosen.end > day:
+        # said before anything is read or written: no release of that period can exist yet
+        raise CliError(f"period {chosen.label} ends on {chosen.end}, after the as-of date "
+                       f"{day}: it cannot be published yet")
     try:
         with progress() as step:
             result = build(raw, out_dir, as_of=day, period=chosen, encoding=encoding,
