@@ -82,8 +82,8 @@ def warehouse(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def bulletin(warehouse, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("bulletin")
-    build_bulletin(out, parse_period("2025-Q4"), AS_OF, warehouse_dir=warehouse)
-    return out
+    build_bulletin(out, parse_period("2025-Q4"), AS_OF, warehouse_dir=warehouse, lang="en")
+    return out  # the Korean edition is tested in tests/test_korean.py
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +91,7 @@ def injected(warehouse, tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("injected")
     wh = _injected(warehouse, tmp / "wh")
     out = tmp / "out"
-    build_bulletin(out, parse_period("2025-Q4"), AS_OF, warehouse_dir=wh)
+    build_bulletin(out, parse_period("2025-Q4"), AS_OF, warehouse_dir=wh, lang="en")
     return out
 
 
@@ -207,7 +207,8 @@ def test_headline_figures_in_the_html_equal_the_raw_csvs(bulletin, expected):
 def test_headline_figures_in_the_pdf_equal_the_raw_csvs(bulletin, expected):
     text = _pdf_text(bulletin / "bulletin.pdf")
     labels = {"detained": "People detained", "repatriated": "People repatriated",
-              "arrested_on_arrival": "Arrested on arrival", "deaths": "Deaths in scope (South"}
+              "arrested_on_arrival": "Arrested on arrival",
+              "deaths": "Deaths in scope"}
     lines = text.splitlines()
     for key, name in labels.items():
         numbers = _row_numbers(lines, name)
@@ -215,7 +216,7 @@ def test_headline_figures_in_the_pdf_equal_the_raw_csvs(bulletin, expected):
         if key == "arrested_on_arrival":
             want = want[:1]  # 2025-Q3: no record says, [x]
         assert numbers[:len(want)] == want, (name, numbers)
-    deaths = next(line for line in lines if line.strip().startswith("Deaths in scope (South"))
+    deaths = next(line for line in lines if line.strip().startswith("Deaths in scope "))
     assert deaths.split()[-1] == "[x]" and " 0 " not in deaths  # 2024-Q4: not collected
     flat = " ".join(_pdf_text(bulletin / "bulletin.pdf", layout=False).split())
     assert (f"In October to December 2025, at least {expected['current']['detained']:,} people"
@@ -552,6 +553,13 @@ def test_render_bulletin_as_a_publish_extra_reports_revisions(warehouse, tmp_pat
     assert "at least 2,896 [p]" in text  # the release's period is provisional
     assert 'href="data/quarterly_summary.csv"' in (release / "bulletin.html").read_text()
     assert f"Responsible statistician: {statistician}" in text  # the release's configuration
+    # the Korean edition of the same release, from the same figures
+    assert {p.name for p in written} >= {"bulletin.ko.html", "bulletin.ko.pdf"}
+    ko = " ".join(" ".join(_page(release / "bulletin.ko.html").text).split())
+    assert "직전 공표 이후 공표 수치 1개가 수정되었다" in ko
+    assert "다음 공표: 2027년 2월 26일" in ko and "공표본: 2026-11-28" in ko
+    assert "최소 2,896 [p]" in ko
+    assert 'href="data/quarterly_summary.csv"' in (release / "bulletin.ko.html").read_text()
 
 
 def test_a_scope_rule_with_an_unknown_status_is_refused(tmp_path, monkeypatch):

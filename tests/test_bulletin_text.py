@@ -154,7 +154,7 @@ def test_one_record_that_makes_most_of_a_figure_is_named(q4):
     text = _text(q4[2]["main-points.md"])
     assert ("One record makes up most of this figure (76% of it): at least 2,198 people "
             "detained in KK Park, Myawaddy, Myanmar") in text
-    assert "One record makes up most of this figure (67% of it): 270 Indian nationals" in text
+    assert "One record makes up most of this figure (67% of it): 270 nationals of India" in text
 
 
 def test_plain_sentences_for_arrests_and_a_single_death(q4):

@@ -205,6 +205,7 @@ def test_change_rules_base_coverage_and_availability():
     assert Change(Count(None, status="[x]", coverage="none"), Count(4)).kind == "unavailable"
 
 
-def test_place_names_are_short_english_names():
-    assert [place_name(c) for c in ("KOR", "LAO", "KHM", "XXX")] == \
-        ["South Korea", "Laos", "Cambodia", "Several or unspecified nationalities"]
+def test_place_names_are_short_english_names_from_cldr():
+    assert [place_name(c) for c in ("KOR", "LAO", "KHM", "MMR", "VNM", "XXX", "ALL")] == \
+        ["South Korea", "Laos", "Cambodia", "Myanmar", "Vietnam",
+         "Several or unspecified countries", "All countries"]

@@ -28,6 +28,23 @@ ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "reports"
 AS_OF = dt.date(2026, 11, 28)
 SHORTCODE = re.compile(r"\{\{<\s*(\w+)\s+([^>]*?)\s*>\}\}")
+#: Each edition: its document, its fragments folder and metadata file in the build folder, and
+#: what its chart CSVs are called.
+EDITIONS = {
+    "en": {"qmd": "bulletin.qmd", "fragments": "_build", "metadata": "bulletin-data.yml",
+           "stem": "bulletin", "date": "28 November 2026", "published": "Released"},
+    "ko": {"qmd": "bulletin.ko.qmd", "fragments": "_build/ko", "metadata": "bulletin-data.ko.yml",
+           "stem": "bulletin.ko", "date": "2026년 11월 28일", "published": "공표일"},
+}
+edition = pytest.mark.parametrize("lang", sorted(EDITIONS))
+
+
+def _csvs(folder: Path, lang: str) -> list[Path]:
+    """The chart CSVs of one edition: ``<chart>.csv`` in English, ``<chart>.ko.csv`` in Korean."""
+    found = sorted(folder.glob("*.csv"))
+    if lang == "en":
+        return [p for p in found if not p.name.endswith(".ko.csv")]
+    return [p for p in found if p.name.endswith(f".{lang}.csv")]
 CAPTION = re.compile(r"^: (?P<text>.+) \{#(?P<label>tbl-[a-z0-9]+(?:-[a-z0-9]+)*)\}$")
 
 
@@ -39,7 +56,8 @@ def _front_matter(path: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> dict[str, Path]:
-    """The bulletin of 2025-Q4 previewed, with the Quarto inputs kept in a copy of reports/."""
+    """The bulletin of 2025-Q4 previewed in both languages, with the Quarto inputs kept in a copy
+    of reports/."""
     root = tmp_path_factory.mktemp("quarto")
     assert validate(ROOT / "data" / "raw", AS_OF, out_dir=root / "wh").warehouse is not None
     build_bulletin(root / "preview", parse_period("2025-Q4"), AS_OF,
@@ -48,52 +66,68 @@ def built(tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def metadata(built) -> dict:
-    return yaml.safe_load((built["reports"] / "_build" / "bulletin-data.yml").read_text("utf-8"))
+def metadatas(built) -> dict[str, dict]:
+    return {lang: yaml.safe_load((built["reports"] / "_build" / e["metadata"]).read_text("utf-8"))
+            for lang, e in EDITIONS.items()}
 
 
 @pytest.fixture(scope="module")
-def fragments(built) -> dict[str, str]:
-    return {p.name: p.read_text(encoding="utf-8")
-            for p in sorted((built["reports"] / "_build").glob("*.md"))}
+def all_fragments(built) -> dict[str, dict[str, str]]:
+    return {lang: {p.name: p.read_text(encoding="utf-8")
+                   for p in sorted((built["reports"] / e["fragments"]).glob("*.md"))}
+            for lang, e in EDITIONS.items()}
+
+
+@pytest.fixture
+def metadata(metadatas, lang) -> dict:
+    return metadatas[lang]
+
+
+@pytest.fixture
+def fragments(all_fragments, lang) -> dict[str, str]:
+    return all_fragments[lang]
 
 
 # --------------------------------------------------------------------------- front matter
 
 
-def test_fields_quarto_parses_as_dates_hold_literal_dates(built, metadata):
-    front = _front_matter(REPORTS / "bulletin.qmd")
+@edition
+def test_fields_quarto_parses_as_dates_hold_literal_dates(built, metadata, lang):
+    front = _front_matter(REPORTS / EDITIONS[lang]["qmd"])
     for key in DATE_FIELDS:
         value = front.get(key)
         assert value is None or isinstance(value, dt.date) or (
             isinstance(value, str) and "{{<" not in value
             and dt.date.fromisoformat(value)), (key, value)
     # the release date is the metadata file's, a quoted ISO date (a text, as Quarto reads it)
-    text = (built["reports"] / "_build" / "bulletin-data.yml").read_text(encoding="utf-8")
+    text = (built["reports"] / "_build" / EDITIONS[lang]["metadata"]).read_text(encoding="utf-8")
     assert f"date: '{AS_OF.isoformat()}'\n" in text
     assert metadata["date"] == AS_OF.isoformat()
-    assert format_date(AS_OF, front["date-format"]) == "28 November 2026"
-    assert front["published-title"] == "Released"
+    assert format_date(AS_OF, front["date-format"]) == EDITIONS[lang]["date"]
+    assert front["published-title"] == EDITIONS[lang]["published"]
 
 
-def test_shortcodes_only_in_text_fields_quarto_shows(metadata):
-    front = _front_matter(REPORTS / "bulletin.qmd")
+@edition
+def test_shortcodes_only_in_text_fields_quarto_shows(metadata, lang):
+    front = _front_matter(REPORTS / EDITIONS[lang]["qmd"])
     with_shortcodes = sorted(k for k, v in front.items() if isinstance(v, str) and "{{<" in v)
     assert with_shortcodes == ["subtitle", "title"]
     assert "series" not in front  # not a Quarto field: the series is in the subtitle
     assert metadata["bulletin"]["series"] in metadata["bulletin"]["subtitle"]
 
 
-def test_front_matter_and_metadata_file_set_no_field_twice(metadata):
-    front = _front_matter(REPORTS / "bulletin.qmd")
+@edition
+def test_front_matter_and_metadata_file_set_no_field_twice(metadata, lang):
+    front = _front_matter(REPORTS / EDITIONS[lang]["qmd"])
     # Quarto takes the metadata file's value, Pandoc the front matter's: never both
     assert set(front) & set(metadata) == set()
 
 
-def test_every_include_and_meta_key_resolves(built, metadata):
-    qmd = (REPORTS / "bulletin.qmd").read_text(encoding="utf-8")
+@edition
+def test_every_include_and_meta_key_resolves(built, metadata, lang):
+    qmd = (REPORTS / EDITIONS[lang]["qmd"]).read_text(encoding="utf-8")
     texts = [qmd, *[p.read_text(encoding="utf-8")
-                    for p in (built["reports"] / "_build").glob("*.md")]]
+                    for p in (built["reports"] / EDITIONS[lang]["fragments"]).glob("*.md")]]
     includes = [arg for t in texts for name, arg in SHORTCODE.findall(t) if name == "include"]
     assert includes and all((built["reports"] / arg).is_file() for arg in includes), includes
     keys = [arg for t in texts for name, arg in SHORTCODE.findall(t) if name == "meta"]
@@ -108,10 +142,11 @@ def test_every_include_and_meta_key_resolves(built, metadata):
 
 
 def test_the_build_folder_holds_the_qmd_and_project_quarto_renders(built):
-    for name in ("bulletin.qmd", "_quarto.yml"):
+    for name in ("bulletin.qmd", "bulletin.ko.qmd", "_quarto.yml"):
         assert (built["reports"] / name).read_bytes() == (REPORTS / name).read_bytes()
     project = yaml.safe_load((REPORTS / "_quarto.yml").read_text(encoding="utf-8"))
     assert project["project"]["output-dir"] == "_output"
+    assert project["project"]["render"] == ["bulletin.qmd", "bulletin.ko.qmd"]
     assert set(project["format"]) == {"html", "typst"}
     runtime = built["reports"] / project["format"]["html"]["include-after-body"]
     assert "vegaEmbed" in runtime.read_text(encoding="utf-8")
@@ -136,7 +171,8 @@ def _tables(markdown: str) -> list[tuple[list[str], str]]:
     return found
 
 
-def test_every_table_has_a_quarto_caption_with_a_unique_label(fragments):
+@edition
+def test_every_table_has_a_quarto_caption_with_a_unique_label(fragments, lang):
     labels = []
     for name, text in fragments.items():
         for rows, caption in _tables(text):
@@ -151,7 +187,8 @@ def _figures(markdown: str) -> list[tuple[str, str]]:
     return re.findall(r"^::: \{#(fig-[\w-]+)\}\n(.*?)\n:::$", markdown, flags=re.M | re.S)
 
 
-def test_every_chart_is_a_quarto_figure_with_a_caption(fragments, built):
+@edition
+def test_every_chart_is_a_quarto_figure_with_a_caption(fragments, built, lang):
     figures = [f for text in fragments.values() for f in _figures(text)]
     assert sorted(label for label, _ in figures) == [
         "fig-detentions-by-country", "fig-not-returned-by-quarter", "fig-quarterly-trend",
@@ -163,7 +200,7 @@ def test_every_chart_is_a_quarto_figure_with_a_caption(fragments, built):
         typst = [c for c in content if c.startswith("```{=typst}")]
         assert len(typst) == 1 and "#image(" in typst[0]
         assert "#figure" not in body  # Quarto makes (and numbers) the figure
-    assert len(figures) == len(list((built["preview"] / "bulletin-data").glob("*.csv")))
+    assert len(figures) == len(_csvs(built["preview"] / "bulletin-data", lang))
 
 
 # --------------------------------------------------------------------------- linked files
@@ -184,24 +221,27 @@ def _local(links) -> list[str]:
     return [u for u in links if not u.startswith(("#", "data:", "http:", "https:", "mailto:"))]
 
 
-def test_the_preview_folder_holds_every_file_the_document_links_to(built):
+@edition
+def test_the_preview_folder_holds_every_file_the_document_links_to(built, lang):
     preview = built["preview"]
+    stem = EDITIONS[lang]["stem"]
     parser = _Links()
-    parser.feed((preview / "bulletin.html").read_text(encoding="utf-8"))
+    parser.feed((preview / f"{stem}.html").read_text(encoding="utf-8"))
     html_links = _local(parser.links)
     pdf_links = _local(u.decode() for u in re.findall(rb"/URI\s*\(([^)]*)\)",
-                                                      (preview / "bulletin.pdf").read_bytes()))
+                                                      (preview / f"{stem}.pdf").read_bytes()))
     assert html_links and sorted(set(html_links)) == sorted(set(pdf_links))
     assert [u for u in html_links if not (preview / u).is_file()] == []
 
 
-def test_the_chart_data_lands_beside_both_outputs(built):
-    preview = sorted((built["preview"] / "bulletin-data").glob("*.csv"))
-    beside_qmd = sorted((built["reports"] / "bulletin-data").glob("*.csv"))
+@edition
+def test_the_chart_data_lands_beside_both_outputs(built, lang):
+    preview = _csvs(built["preview"] / "bulletin-data", lang)
+    beside_qmd = _csvs(built["reports"] / "bulletin-data", lang)
     assert [p.name for p in preview] == [p.name for p in beside_qmd] and preview
     assert all(a.read_bytes() == b.read_bytes() for a, b in zip(preview, beside_qmd, strict=True))
     # Quarto copies the document's resources into its output folder, beside bulletin.html/.pdf
-    globs = _front_matter(REPORTS / "bulletin.qmd")["resources"]
+    globs = _front_matter(REPORTS / EDITIONS[lang]["qmd"])["resources"]
     rel = [p.relative_to(built["reports"]).as_posix() for p in beside_qmd]
     assert all(any(fnmatch.fnmatch(r, g) for g in globs) for r in rel)
 
@@ -234,3 +274,23 @@ def test_quarto_renders_the_build_folder(built):  # pragma: no cover - where Qua
                                    check=True).stdout.decode("utf-8").split())
     assert "28 November 2026" in text and "Invalid Date" not in text
     assert "Table 13" in text and "Figure 4" in text
+
+
+@pytest.mark.skipif(shutil.which("quarto") is None, reason="Quarto is not installed here")
+def test_quarto_renders_the_korean_edition(built):  # pragma: no cover - where Quarto exists
+    """With the Quarto CLI: the Korean document renders from its own metadata file."""
+    import html
+    import subprocess
+
+    reports = built["reports"]
+    subprocess.run(["quarto", "render", "bulletin.ko.qmd", "--metadata-file",
+                    "_build/bulletin-data.ko.yml"], cwd=reports, check=True)
+    out = reports / "_output"
+    page = html.unescape((out / "bulletin.ko.html").read_text(encoding="utf-8"))
+    assert '<html lang="ko"' in page or "lang=\"ko\"" in page
+    flat = " ".join(page.split())
+    assert "Invalid Date" not in flat and "2026년 11월 28일" in flat
+    assert "표 13" in flat and "그림 4" in flat
+    text = " ".join(subprocess.run(["pdftotext", str(out / "bulletin.ko.pdf"), "-"],
+                                   capture_output=True, check=True).stdout.decode().split())
+    assert "2025년 10~12월" in text and "표 13" in text

@@ -502,19 +502,40 @@ def test_pdf_embeds_every_font_including_a_hangul_font(rendered):
 
 
 @needs_poppler
-def test_pdf_without_hangul_font_warns_but_renders(rendered, tmp_path):
+def test_pdf_with_korean_and_no_hangul_font_is_refused_saying_what_to_install(rendered, tmp_path):
     out = tmp_path / "nofont.pdf"
-    with pytest.warns(RenderWarning, match="no Hangul-capable font"):
-        render_pdf(
-            rendered["qmd"],
-            rendered["meta"],
-            out,
-            resource_dir=rendered["build"],
-            system_fonts=False,
-        )
-    assert out.read_bytes().startswith(b"%PDF")
+    with pytest.raises(RenderError, match="no Hangul font.*pylopdf-fonts-ko.*fonts-noto-cjk"):
+        render_pdf(rendered["qmd"], rendered["meta"], out, resource_dir=rendered["build"],
+                   system_fonts=False, packaged_fonts=False)
+    assert not out.exists()  # never boxes in a published PDF
+
+
+@needs_poppler
+def test_without_system_fonts_hangul_comes_from_the_font_installed_with_the_toolkit(
+        rendered, tmp_path):
+    from toolkit.bulletin.fonts import packaged_font_dirs
+
+    assert packaged_font_dirs(), "pylopdf-fonts-ko is a dependency of the toolkit"
+    out = tmp_path / "packaged.pdf"
+    render_pdf(rendered["qmd"], rendered["meta"], out, resource_dir=rendered["build"],
+               system_fonts=False)
+    rows = subprocess.run(["pdffonts", str(out)], capture_output=True,
+                          check=True).stdout.decode().splitlines()[2:]
+    assert rows and all(row.split()[-5] == "yes" for row in rows), rows
+    assert any(re.search(r"\+Noto(Sans|Serif)KR-", row) for row in rows), rows
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, check=True).stdout
-    assert b"1234 people were reported detained" in text
+    assert KOREAN.encode("utf-8") in b" ".join(text.split())
+
+
+def test_a_document_without_korean_renders_without_a_hangul_font_with_a_warning(tmp_path):
+    qmd = tmp_path / "latin.qmd"
+    qmd.write_text("---\ntitle: Latin only\n---\n\n1234 people were reported detained.\n",
+                   encoding="utf-8")
+    out = tmp_path / "latin.pdf"
+    with pytest.warns(RenderWarning, match="no Hangul-capable font"):
+        render_pdf(qmd, {}, out, resource_dir=tmp_path, system_fonts=False,
+                   packaged_fonts=False)
+    assert out.read_bytes().startswith(b"%PDF")
 
 
 # --------------------------------------------------------------------------- browser

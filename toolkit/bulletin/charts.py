@@ -9,6 +9,14 @@ values are drawn paler. A value that is not available or not collected (``[x]``)
 applicable (``[z]``), has no mark: the chart shows a gap, its alt text says so, and its CSV row
 has an empty value and the symbol in its status column. Nothing is plotted as zero that is not
 a recorded zero.
+
+Every chart is made in the language of its edition (``lang``) from the same figures: the
+structure, the data and the colours are the same, the words come from the language's words
+module (:mod:`~toolkit.bulletin.chartwords`, :mod:`~toolkit.bulletin.chartwords_ko`). The CSV
+behind a chart has the same columns and values in every language (codes, numbers, qualifiers
+and status markers); only its ``label`` column is in the edition's language. The Korean CSV
+(``bulletin-data/<chart>.ko.csv``) starts with a UTF-8 byte-order mark, so that a spreadsheet
+set up for Korean (which reads a CSV without one as CP949) shows its Hangul.
 """
 
 from __future__ import annotations
@@ -20,8 +28,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from toolkit.bulletin.names import NOT_RETURNED, NOT_RETURNED_SHORT, label, place_name
-from toolkit.bulletin.text import cell, qualified
+from toolkit.i18n import label as i18n_label
 from toolkit.textsafety import neutralise
 
 if TYPE_CHECKING:
@@ -50,7 +57,26 @@ SYMBOLS = {
 #: Bars labelled with their values need no value axis; runs of axis numbers also read badly
 #: in the PDF's text layer (and look like phone numbers to the release's personal-data scan).
 DIRECT_LABELS = {"labels": False, "ticks": False, "grid": False, "domain": False}
-MEASURE_COLOURS = {"Detained": OKABE_ITO[0], "Repatriated": OKABE_ITO[1]}
+MEASURE_COLOURS = {"detained": OKABE_ITO[0], "repatriated": OKABE_ITO[1]}
+#: Chart CSVs whose labels are in Hangul start with a byte-order mark (see the module's text).
+BOM_LANGUAGES = ("ko",)
+
+
+def symbols(lang: str) -> dict[str, str]:
+    """:data:`SYMBOLS` in ``lang``: each status marker and what it means."""
+    return {s: i18n_label("status", s, lang) for s in SYMBOLS}
+
+
+@cache
+def chart_words(lang: str):
+    """The words module of ``lang``'s charts."""
+    if lang == "ko":
+        from toolkit.bulletin import chartwords_ko as words
+    elif lang == "en":
+        from toolkit.bulletin import chartwords as words
+    else:
+        raise ValueError(f"no chart words for language {lang!r}")
+    return words
 
 
 def theme_config() -> dict[str, Any]:
@@ -87,7 +113,7 @@ class Chart:
     title: str
     caption: str
     alt: str
-    columns: list[str]            # CSV header (machine names)
+    columns: list[str]            # CSV header (machine names, the same in every language)
     headers: list[str]            # table header (for readers)
     rows: list[dict[str, Any]]    # the data behind the chart, one dict per CSV row
     spec: dict[str, Any]
@@ -98,10 +124,14 @@ class Chart:
     table_headers: list[str] = field(default_factory=list)
     table_rows: list[list[str]] = field(default_factory=list)
     table_align: str = ""
+    #: The language of the chart's words (``en``, ``ko``).
+    lang: str = "en"
 
     @property
     def csv_name(self) -> str:
-        return f"bulletin-data/{self.id}.csv"
+        """``bulletin-data/<id>.csv``; ``bulletin-data/<id>.ko.csv`` in Korean."""
+        suffix = "" if self.lang == "en" else f".{self.lang}"
+        return f"bulletin-data/{self.id}{suffix}.csv"
 
     @property
     def symbols_used(self) -> list[str]:
@@ -123,8 +153,11 @@ def _cell(value: Any) -> Any:
 
 
 def chart_csv(chart: Chart) -> str:
-    """The rows behind a chart as RFC 4180 CSV (UTF-8, LF-free CRLF line ends as the RFC says)."""
+    """The rows behind a chart as RFC 4180 CSV (UTF-8, LF-free CRLF line ends as the RFC says),
+    with a byte-order mark first in a language of :data:`BOM_LANGUAGES`."""
     buf = io.StringIO()
+    if chart.lang in BOM_LANGUAGES:
+        buf.write("\ufeff")
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(chart.columns)
     for row in chart.rows:
@@ -147,11 +180,12 @@ def _provisional(count: Count) -> bool:
     return count.has(PROVISIONAL)
 
 
-def _period_title(label: str, rows: Sequence[dict], key: str) -> str:
+def _period_title(label: str, rows: Sequence[dict], key: str, w: Any) -> str:
     """A period with the [p] its cells carry, as an axis or table label."""
     flagged = any(r["period"] == label and PROVISIONAL in str(r.get(key) or "").split()
                   for r in rows)
-    return f"{label} {PROVISIONAL}" if flagged else label
+    text = w.period_text(label)
+    return f"{text} {PROVISIONAL}" if flagged else text
 
 
 @cache
@@ -172,23 +206,23 @@ def _finish(chart: alt.TopLevelMixin, title: str, subtitle: str | None = None) -
     return spec
 
 
-def and_words(parts: Sequence[str]) -> str:
-    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)
+def and_words(parts: Sequence[str], lang: str = "en") -> str:
+    return chart_words(lang).and_words(parts)
 
 
-def _gaps(missing: Sequence[str]) -> str:
-    if not missing:
-        return ""
-    return (f" There is no bar for {', '.join(missing)}: no figure is available there "
-            f"([x]), which is not a zero.")
+def _words(period, lang: str) -> str:
+    from toolkit.i18n import period_words
+
+    return period_words(period, lang)
 
 
 # ----------------------------------------------------------------------------- charts
 
 
-def trend(fig: Figures) -> Chart:
+def trend(fig: Figures, lang: str = "en") -> Chart:
     """People detained and repatriated in each period up to the bulletin's period."""
     alt = _altair()
+    w = chart_words(lang)
     unit = fig.unit
     pairs = []
     for s in fig.series:
@@ -197,60 +231,49 @@ def trend(fig: Figures) -> Chart:
             pairs.append(({"period": s["period"], "measure": measure, **_fields(c, "persons"),
                            "coverage": c.coverage}, c))
     rows = [r for r, _ in pairs]
-    Unit = unit.capitalize()
-    data = [{**r, "Measure": r["measure"].capitalize(),
-             Unit: _period_title(r["period"], rows, "persons_status"),
-             "provisional": c.has(PROVISIONAL), "text": cell(c)}
+    Unit = w.period_field(unit)
+    measures = [w.MEASURES[m] for m in MEASURE_COLOURS]
+    data = [{**r, "Measure": w.MEASURES[r["measure"]],
+             Unit: _period_title(r["period"], rows, "persons_status", w),
+             "provisional": c.has(PROVISIONAL), "text": w.cell(c)}
             for r, c in pairs if c.available]
-    order = list(dict.fromkeys(_period_title(r["period"], rows, "persons_status")
+    order = list(dict.fromkeys(_period_title(r["period"], rows, "persons_status", w)
                                for r in rows))
+    first = fig.series[0]["period"] if fig.series else fig.period.label
+    shown = [s for s in fig.series if s["detained"].available]
+    peak = max(shown, key=lambda s: s["detained"].value) if shown else None
+    text = w.trend_words(
+        unit, w.period_text(first), w.period_text(fig.period.label), _words(fig.period, lang),
+        fig.headlines["detained"].current, fig.headlines["repatriated"].current,
+        (w.period_text(peak["period"]), peak["detained"]) if peak else None,
+        [w.gap_item(w.MEASURES[r["measure"]], w.period_text(r["period"])) for r in rows
+         if r["persons"] is None],
+        [w.period_text(p) for p in sorted({r["period"] for r in rows
+                                           if r["coverage"] == "part"})])
     base = alt.Chart(alt.Data(values=data)).encode(
         x=alt.X(f"{Unit}:N", sort=order, title=None,
                 axis=alt.Axis(labelAngle=0 if unit == "quarter" else -45)),
-        xOffset=alt.XOffset("Measure:N", sort=["Detained", "Repatriated"]),
+        xOffset=alt.XOffset("Measure:N", sort=measures),
     )
     bars = base.mark_bar().encode(
-        y=alt.Y("persons:Q", title="People", axis=alt.Axis(format=",d", tickMinStep=1)),
+        y=alt.Y("persons:Q", title=text.axis, axis=alt.Axis(format=",d", tickMinStep=1)),
         color=alt.Color("Measure:N", title=None,
-                        scale=alt.Scale(domain=list(MEASURE_COLOURS),
+                        scale=alt.Scale(domain=measures,
                                         range=list(MEASURE_COLOURS.values()))),
         opacity=alt.condition(alt.datum.provisional, alt.value(0.5), alt.value(1.0)),
-        tooltip=[alt.Tooltip(f"{Unit}:N"), alt.Tooltip("Measure:N"),
-                 alt.Tooltip("text:N", title="People")],
+        tooltip=[alt.Tooltip(f"{Unit}:N"), alt.Tooltip("Measure:N", title=w.MEASURE),
+                 alt.Tooltip("text:N", title=w.PEOPLE)],
     )
-    first = fig.series[0]["period"] if fig.series else fig.period.label
-    title = f"People recorded as detained and repatriated by {unit}, {first} to {fig.period.label}"
-    spec = _finish(bars.properties(width=540, height=260), title,
-                   f"Number of people in the records, by {unit} of the event date")
-    h = fig.headlines
-    alt_text = (f"Grouped bar chart of the number of people recorded as detained and repatriated "
-                f"in each {unit} from {first} to {fig.period.label}. In {fig.period.words}, "
-                f"{qualified(h['detained'].current)} people were recorded as detained and "
-                f"{qualified(h['repatriated'].current)} as repatriated.")
-    shown = [s for s in fig.series if s["detained"].available]
-    if shown:
-        peak = max(shown, key=lambda s: s["detained"].value)
-        alt_text += (f" The most detentions were recorded in {peak['period']} "
-                     f"({qualified(peak['detained'])}).")
-    alt_text += _gaps([f"{r['measure']} in {r['period']}" for r in rows if r["persons"] is None])
-    part = sorted({r["period"] for r in rows if r["coverage"] == "part"})
-    if part:
-        alt_text += (f" {', '.join(part)} {'is' if len(part) == 1 else 'are'} only partly "
-                     f"collected.")
-    table = [[_period_title(s["period"], rows, "persons_status"), cell(s["detained"]),
-              cell(s["repatriated"])] for s in fig.series]
+    spec = _finish(bars.properties(width=540, height=260), text.title, text.subtitle)
+    table = [[_period_title(s["period"], rows, "persons_status", w), w.cell(s["detained"]),
+              w.cell(s["repatriated"])] for s in fig.series]
     return Chart(
-        id=f"{'quarterly' if unit == 'quarter' else 'monthly'}-trend", title=title,
-        caption=(f"Source: detentions and repatriations datasets. People are counted in the "
-                 f"{unit} of their event date; the values and markers are those of the "
-                 f"published {'quarterly' if unit == 'quarter' else 'monthly'} summary (all "
-                 f"countries, all nationalities)."),
-        alt=alt_text,
+        id=f"{'quarterly' if unit == 'quarter' else 'monthly'}-trend", title=text.title,
+        caption=text.caption, alt=text.alt,
         columns=["period", "measure", "persons", "persons_qualifier", "persons_status",
                  "coverage"],
-        headers=[Unit, "Measure", "People", "Qualifier", "Status", "Coverage"], rows=rows,
-        spec=spec, table_headers=[Unit, "People detained", "People repatriated"],
-        table_rows=table, table_align="lrr")
+        headers=text.headers, rows=rows, spec=spec, table_headers=text.table_headers,
+        table_rows=table, table_align="lrr", lang=lang)
 
 
 def _two_period_rows(breakdown, key: str, name) -> list[dict]:
@@ -264,11 +287,13 @@ def _two_period_rows(breakdown, key: str, name) -> list[dict]:
 
 
 def _two_period_chart(fig: Figures, rows: list[dict], name_field: str, axis_title: str,
-                      colours: tuple[str, str]) -> dict:
+                      colours: tuple[str, str], lang: str) -> dict:
     """Horizontal bars of the period and the one before, per category, labelled directly."""
     alt = _altair()
-    current = fig.period.words
-    before = fig.previous.words
+    w = chart_words(lang)
+    current = _words(fig.period, lang)
+    before = _words(fig.previous, lang)
+    period_field = w.PERIOD
     long = []
     for r in rows:
         for which, period, prefix in (("current", current, "persons"),
@@ -277,99 +302,91 @@ def _two_period_chart(fig: Figures, rows: list[dict], name_field: str, axis_titl
             if value is None:
                 continue  # not available: no bar, never a zero
             status = r[f"{prefix}_status"]
-            text = f"{QUALIFIERS.get(r[f'{prefix}_qualifier'], '')}{value:,}"
+            text = f"{w.QUALIFIERS.get(r[f'{prefix}_qualifier'], '')}{w.num(value)}"
             text = f"{text} {status}".strip()
-            long.append({name_field: r["label"], "which": which, "Period": period,
+            long.append({name_field: r["label"], "which": which, period_field: period,
                          "persons": value, "text": text,
                          "provisional": PROVISIONAL in status.split()})
     order = [r["label"] for r in rows]
     base = alt.Chart(alt.Data(values=long)).encode(
         y=alt.Y(f"{name_field}:N", sort=order, title=None),
-        yOffset=alt.YOffset("Period:N", sort=[current, before]),
+        yOffset=alt.YOffset(f"{period_field}:N", sort=[current, before]),
     )
     bars = base.mark_bar().encode(
         x=alt.X("persons:Q", title=axis_title, axis=alt.Axis(**DIRECT_LABELS)),
-        color=alt.Color("Period:N", title=None, sort=[current, before],
+        color=alt.Color(f"{period_field}:N", title=None, sort=[current, before],
                         scale=alt.Scale(domain=[current, before], range=list(colours))),
         opacity=alt.condition(alt.datum.provisional, alt.value(0.6), alt.value(1.0)),
-        tooltip=[alt.Tooltip(f"{name_field}:N"), alt.Tooltip("Period:N"),
-                 alt.Tooltip("text:N", title="People")],
+        tooltip=[alt.Tooltip(f"{name_field}:N"), alt.Tooltip(f"{period_field}:N"),
+                 alt.Tooltip("text:N", title=w.PEOPLE)],
     )
     text = base.mark_text(align="left", dx=4, fontSize=9, color=MUTED).encode(
         x=alt.X("persons:Q"), text=alt.Text("text:N"))
     return alt.layer(bars, text).properties(width=440, height=max(90, 34 * len(rows)))
 
 
-QUALIFIERS = {"exact": "", "at_least": "at least ", "about": "about "}
-
-
-def _two_period_table(rows: list[dict]) -> list[list[str]]:
+def _two_period_table(rows: list[dict], lang: str) -> list[list[str]]:
     from toolkit.bulletin.figures import Count
 
+    w = chart_words(lang)
+
     def show(r: dict, prefix: str) -> str:
-        return cell(Count(r[prefix], r[f"{prefix}_qualifier"] or "exact", r[f"{prefix}_status"]))
+        return w.cell(Count(r[prefix], r[f"{prefix}_qualifier"] or "exact",
+                            r[f"{prefix}_status"]))
 
     return [[r["label"], show(r, "persons"), show(r, "previous")] for r in rows]
 
 
-def detentions_by_country(fig: Figures, colours: dict[str, str]) -> Chart:
-    rows = _two_period_rows(fig.detentions_by_country, "code", place_name)
-    title = f"People recorded as detained by country of detention, {fig.period.words}"
-    spec = _finish(_two_period_chart(fig, rows, "Country", "People detained",
-                                     (OKABE_ITO[0], "#9ab8d3")),
-                   title, f"Compared with {fig.previous.words}")
-    alt_text = (f"Horizontal bar chart of people recorded as detained in {fig.period.words} by "
-                f"country of detention, beside {fig.previous.words}.")
-    if rows:
-        top = rows[0]
-        shown = qualified(fig.detentions_by_country[0].current)
-        alt_text += f" The most were detained in {top['label']} ({shown})."
-    alt_text += _gaps([f"{r['label']} in {w}" for r in rows
-                       for p, w in (("persons", fig.period.words),
-                                    ("previous", fig.previous.words)) if r[p] is None])
+def _two_period_gaps(rows: list[dict], fig: Figures, lang: str) -> list[str]:
+    w = chart_words(lang)
+    return [w.gap_item(r["label"], _words(p, lang))
+            for r in rows
+            for key, p in (("persons", fig.period), ("previous", fig.previous))
+            if r[key] is None]
+
+
+def detentions_by_country(fig: Figures, colours: dict[str, str], lang: str = "en") -> Chart:
+    w = chart_words(lang)
+    rows = _two_period_rows(fig.detentions_by_country, "code", w.place_name)
+    current, previous = _words(fig.period, lang), _words(fig.previous, lang)
+    top = (rows[0]["label"], fig.detentions_by_country[0].current) if rows else None
+    text = w.by_country_words(current, previous, top, _two_period_gaps(rows, fig, lang))
+    spec = _finish(_two_period_chart(fig, rows, w.COUNTRY, text.axis,
+                                     (OKABE_ITO[0], "#9ab8d3"), lang),
+                   text.title, text.subtitle)
     return Chart(
-        id="detentions-by-country", title=title,
-        caption="Source: detentions dataset. Country where the detention happened.",
-        alt=alt_text,
+        id="detentions-by-country", title=text.title, caption=text.caption, alt=text.alt,
         columns=["code", "label", "persons", "persons_qualifier", "persons_status", "previous",
                  "previous_qualifier", "previous_status"],
-        headers=["Code", "Country", fig.period.words, "Qualifier", "Status",
-                 fig.previous.words, "Qualifier", "Status"],
-        rows=rows, spec=spec, pdf_width="90%",
-        table_headers=["Country of detention", fig.period.words, fig.previous.words],
-        table_rows=_two_period_table(rows), table_align="lrr")
+        headers=text.headers, rows=rows, spec=spec, pdf_width="90%",
+        table_headers=text.table_headers, table_rows=_two_period_table(rows, lang),
+        table_align="lrr", lang=lang)
 
 
-def repatriations_by_mode(fig: Figures) -> Chart:
-    rows = _two_period_rows(fig.repatriations_by_mode, "mode", label)
-    title = f"People recorded as repatriated by mode of return, {fig.period.words}"
-    spec = _finish(_two_period_chart(fig, rows, "Mode", "People repatriated",
-                                     (OKABE_ITO[1], "#f0c987")),
-                   title, f"Compared with {fig.previous.words}")
-    alt_text = (f"Horizontal bar chart of people recorded as repatriated in {fig.period.words} "
-                f"by mode of return, beside {fig.previous.words}.")
-    top = fig.repatriations_by_mode[0] if fig.repatriations_by_mode else None
-    if top is not None and top.current.value:
-        alt_text += (f" The most returned by {label(top.key).lower()} "
-                     f"({qualified(top.current)}).")
-    alt_text += _gaps([f"{r['label']} in {w}" for r in rows
-                       for p, w in (("persons", fig.period.words),
-                                    ("previous", fig.previous.words)) if r[p] is None])
+def repatriations_by_mode(fig: Figures, lang: str = "en") -> Chart:
+    w = chart_words(lang)
+    rows = _two_period_rows(fig.repatriations_by_mode, "mode",
+                            lambda key: w.label("mode", key))
+    current, previous = _words(fig.period, lang), _words(fig.previous, lang)
+    first = fig.repatriations_by_mode[0] if fig.repatriations_by_mode else None
+    top = (w.label("mode", first.key), first.current) \
+        if first is not None and first.current.value else None
+    text = w.by_mode_words(fig.unit, current, previous, top,
+                           _two_period_gaps(rows, fig, lang))
+    spec = _finish(_two_period_chart(fig, rows, w.MODE, text.axis,
+                                     (OKABE_ITO[1], "#f0c987"), lang),
+                   text.title, text.subtitle)
     return Chart(
-        id="repatriations-by-mode", title=title,
-        caption=f"Source: repatriations dataset. Modes with no repatriation in either "
-                f"{fig.unit} are left out.",
-        alt=alt_text,
+        id="repatriations-by-mode", title=text.title, caption=text.caption, alt=text.alt,
         columns=["mode", "label", "persons", "persons_qualifier", "persons_status", "previous",
                  "previous_qualifier", "previous_status"],
-        headers=["Code", "Mode", fig.period.words, "Qualifier", "Status", fig.previous.words,
-                 "Qualifier", "Status"],
-        rows=rows, spec=spec, pdf_width="90%",
-        table_headers=["Mode of return", fig.period.words, fig.previous.words],
-        table_rows=_two_period_table(rows), table_align="lrr")
+        headers=text.headers, rows=rows, spec=spec, pdf_width="90%",
+        table_headers=text.table_headers, table_rows=_two_period_table(rows, lang),
+        table_align="lrr", lang=lang)
 
 
-def not_returned_by_period(fig: Figures, colours: dict[str, str]) -> Chart | None:
+def not_returned_by_period(fig: Figures, colours: dict[str, str],
+                           lang: str = "en") -> Chart | None:
     """The derived measure [u] at the end of each period, by country of detention, as the
     published summary has it (negative values included); no bar where there is no figure."""
     from toolkit.bulletin.figures import TOTAL
@@ -377,95 +394,80 @@ def not_returned_by_period(fig: Figures, colours: dict[str, str]) -> Chart | Non
     if not fig.not_returned_series:
         return None
     alt = _altair()
+    w = chart_words(lang)
     unit = fig.unit
     pairs = []
     for r in fig.not_returned_series:
         c = r["value"]
         pairs.append(({"period": r["period"], "period_end": r["end"].isoformat(),
                        "country": r["country"],
-                       "label": "All countries" if r["country"] == TOTAL
-                       else place_name(r["country"]),
+                       "label": w.ALL_COUNTRIES if r["country"] == TOTAL
+                       else w.place_name(r["country"]),
                        **_fields(c, "not_returned")}, c))
     rows = [r for r, _ in pairs]
     countries = sorted({r["country"] for r in rows if r["country"] != TOTAL})
-    names = [place_name(c) for c in countries]
-    Unit = f"End of {unit}"
-    data = [{**r, Unit: _period_title(r["period"], rows, "not_returned_status"),
-             "Country": r["label"], "provisional": c.has(PROVISIONAL), "text": cell(c)}
+    names = [w.place_name(c) for c in countries]
+    Unit = w.end_field(unit)
+    data = [{**r, Unit: _period_title(r["period"], rows, "not_returned_status", w),
+             w.COUNTRY: r["label"], "provisional": c.has(PROVISIONAL), "text": w.cell(c)}
             for r, c in pairs if r["country"] != TOTAL and c.available]
-    order = list(dict.fromkeys(_period_title(r["period"], rows, "not_returned_status")
+    order = list(dict.fromkeys(_period_title(r["period"], rows, "not_returned_status", w)
                                for r in rows))
-    base = alt.Chart(alt.Data(values=data)).encode(
-        x=alt.X(f"{Unit}:N", sort=order, title=Unit,
-                axis=alt.Axis(labelAngle=0 if unit == "quarter" else -45)),
-        xOffset=alt.XOffset("Country:N", sort=names),
-    )
-    bars = base.mark_bar().encode(
-        y=alt.Y("not_returned:Q", title="People [u]",
-                axis=alt.Axis(format=",d", tickMinStep=1)),
-        color=alt.Color("Country:N", title="Country of detention",
-                        scale=alt.Scale(domain=names, range=[colours[c] for c in countries])),
-        opacity=alt.condition(alt.datum.provisional, alt.value(0.6), alt.value(1.0)),
-        tooltip=[alt.Tooltip(f"{Unit}:N"), alt.Tooltip("Country:N"),
-                 alt.Tooltip("text:N", title=f"{NOT_RETURNED} [u]")],
-    )
-    zero = alt.Chart(alt.Data(values=[{"zero": 0}])).mark_rule(color=MUTED).encode(
-        y=alt.Y("zero:Q"))
-    title = f"{NOT_RETURNED} [u] at the end of each {unit}"
-    spec = _finish(alt.layer(bars, zero).properties(width=540, height=260), title,
-                   NOT_RETURNED_SHORT[0].upper() + NOT_RETURNED_SHORT[1:])
+    period_words = _words(fig.period, lang)
     last = [r for r in rows if r["period"] == fig.period.label]
     negative = [r["label"] for r in last if r["country"] != TOTAL
                 and r["not_returned"] is not None and r["not_returned"] < 0]
-    alt_text = (f"Grouped bar chart of people {NOT_RETURNED.lower()} (low reliability, [u]) "
-                f"by country of detention, at the end of each {unit} to {fig.period.words}: "
-                f"{NOT_RETURNED_SHORT}. ")
-    if fig.not_returned_total.available:
-        alt_text += (f"At the end of {fig.period.words} the figure over all countries was "
-                     f"{qualified(fig.not_returned_total)}. ")
-    if negative:
-        alt_text += (f"Bars below zero ({and_words(negative)} at the end of "
-                     f"{fig.period.words}) mean more people were recorded as repatriated than "
-                     f"as detained: the records lack detentions. ")
+    gap_texts = []
     for name in names:
-        for flag, why in (("[z]", "no detention or repatriation is recorded there yet"),
-                          (NOT_AVAILABLE, "the records do not cover the day")):
-            gaps = [r["period"] for r, c in pairs
+        for flag in ("[z]", NOT_AVAILABLE):
+            gaps = [w.period_text(r["period"]) for r, c in pairs
                     if r["label"] == name and not c.available and c.has(flag)]
             if gaps:
-                span = gaps[0] if len(gaps) == 1 else f"{gaps[0]} to {gaps[-1]}"
-                alt_text += f"{name} has no bar for {span} ({flag}: {why}), not a zero. "
+                gap_texts.append(w.not_returned_gap(name, w.span_words(gaps[0], gaps[-1]),
+                                                    flag))
+    text = w.not_returned_words(unit, period_words, fig.not_returned_total, negative,
+                                gap_texts, names)
+    base = alt.Chart(alt.Data(values=data)).encode(
+        x=alt.X(f"{Unit}:N", sort=order, title=Unit,
+                axis=alt.Axis(labelAngle=0 if unit == "quarter" else -45)),
+        xOffset=alt.XOffset(f"{w.COUNTRY}:N", sort=names),
+    )
+    bars = base.mark_bar().encode(
+        y=alt.Y("not_returned:Q", title=text.axis,
+                axis=alt.Axis(format=",d", tickMinStep=1)),
+        color=alt.Color(f"{w.COUNTRY}:N", title=w.COUNTRY_OF_DETENTION,
+                        scale=alt.Scale(domain=names, range=[colours[c] for c in countries])),
+        opacity=alt.condition(alt.datum.provisional, alt.value(0.6), alt.value(1.0)),
+        tooltip=[alt.Tooltip(f"{Unit}:N"), alt.Tooltip(f"{w.COUNTRY}:N"),
+                 alt.Tooltip("text:N", title=w.NOT_RETURNED_TOOLTIP)],
+    )
+    zero = alt.Chart(alt.Data(values=[{"zero": 0}])).mark_rule(color=MUTED).encode(
+        y=alt.Y("zero:Q"))
+    spec = _finish(alt.layer(bars, zero).properties(width=540, height=260), text.title,
+                   text.subtitle)
     table = []
     for period in dict.fromkeys(r["period"] for r in rows):
         cells = {r["country"]: c for r, c in pairs if r["period"] == period}
-        table.append([_period_title(period, rows, "not_returned_status"),
-                      *[cell(cells[c]) if c in cells else "" for c in countries],
-                      cell(cells[TOTAL]) if TOTAL in cells else ""])
+        table.append([_period_title(period, rows, "not_returned_status", w),
+                      *[w.cell(cells[c]) if c in cells else "" for c in countries],
+                      w.cell(cells[TOTAL]) if TOTAL in cells else ""])
     return Chart(
-        id=f"not-returned-by-{unit}", title=title,
-        caption=(f"Source: detentions and repatriations datasets, as in the published "
-                 f"{'quarterly' if unit == 'quarter' else 'monthly'} summary. Not a count of "
-                 f"people held: the records hold no release from custody other than "
-                 f"repatriation and no one detained before they begin. Below zero: more people "
-                 f"recorded as repatriated than as detained. No bar: no figure ([z] no record "
-                 f"yet, [x] not available)."),
-        alt=alt_text.strip(),
+        id=f"not-returned-by-{unit}", title=text.title, caption=text.caption, alt=text.alt,
         columns=["period", "period_end", "country", "label", "not_returned",
                  "not_returned_qualifier", "not_returned_status"],
-        headers=[Unit, Unit, "Code", "Country", f"{NOT_RETURNED} [u]", "Qualifier", "Status"],
-        rows=rows, spec=spec,
-        table_headers=[Unit, *names, "All countries"],
-        table_rows=table,
-        table_align="l" + "r" * (len(countries) + 1))
+        headers=text.headers, rows=rows, spec=spec, table_headers=text.table_headers,
+        table_rows=table, table_align="l" + "r" * (len(countries) + 1), lang=lang)
 
 
-def make_charts(fig: Figures) -> list[Chart]:
-    """All charts of the bulletin for the figures of one period, in reading order (no SVG)."""
+def make_charts(fig: Figures, lang: str = "en") -> list[Chart]:
+    """All charts of the bulletin for the figures of one period, in reading order (no SVG), in
+    the words of ``lang``."""
     codes = [r.key for r in fig.detentions_by_country] + \
         [r["country"] for r in fig.not_returned_series]
     colours = country_colours(codes)
-    charts = [trend(fig), detentions_by_country(fig, colours), repatriations_by_mode(fig)]
-    derived = not_returned_by_period(fig, colours)
+    charts = [trend(fig, lang), detentions_by_country(fig, colours, lang),
+              repatriations_by_mode(fig, lang)]
+    derived = not_returned_by_period(fig, colours, lang)
     if derived is not None:
         charts.append(derived)
     return charts

@@ -1,12 +1,21 @@
 """The bulletin as a document: metadata, the build folder, and the two ways to render it.
 
-* :func:`render_bulletin` ``(ctx) -> list[Path]`` is a publishing extra: it writes
-  ``bulletin.html``, ``bulletin.pdf`` and ``bulletin-data/*.csv`` into ``ctx.dir``.
-* :func:`build_bulletin` ``(out_dir, period, as_of)`` does the same from the warehouse alone.
+* :func:`render_bulletin` ``(ctx) -> list[Path]`` is a publishing extra: it writes every
+  configured language's edition into ``ctx.dir``: ``bulletin.html``, ``bulletin.pdf`` and
+  ``bulletin-data/<chart>.csv`` (English), ``bulletin.ko.html``, ``bulletin.ko.pdf`` and
+  ``bulletin-data/<chart>.ko.csv`` (Korean).
+* :func:`build_bulletin` ``(out_dir, period, as_of, lang=...)`` does the same from the
+  warehouse alone, for the configured languages or the ones given.
 
-Both compute the figures, draw the charts, write the generated fragments and metadata beside a
-copy of ``reports/bulletin.qmd`` (``_build/``) and render it to HTML and PDF. The chart process
+Both compute the figures once, draw every edition's charts, write each edition's generated
+fragments and metadata beside a copy of its document (``reports/bulletin.qmd``,
+``reports/bulletin.ko.qmd``; :class:`Edition`) and render them to HTML and PDF. Every edition
+shows the same figures: only the words differ, each language's written by its own module
+(:mod:`~toolkit.bulletin.sections`, :mod:`~toolkit.bulletin.sections_ko`). The chart process
 imports this package, so DuckDB is imported only where the warehouse is read.
+
+The languages are ``languages`` in ``config/bulletin.yaml`` (:func:`configured_languages`;
+English and Korean when it says none).
 
 The metadata file ``_build/bulletin-data.yml`` is what ``quarto render --metadata-file`` reads
 too: its top-level ``date`` is the release date as a literal ISO date (Quarto parses ``date``
@@ -39,6 +48,7 @@ from toolkit.bulletin.pdf import render_pdf
 from toolkit.bulletin.sections import fragments
 from toolkit.bulletin.text import Md, cell, date_words, signed_change, status_words
 from toolkit.config import ROOT, SCAM_LINKS, Config, ConfigError, load_config
+from toolkit.i18n import LANGUAGES, check_language, period_words
 from toolkit.periods import Period
 
 REPORTS = ROOT / "reports"
@@ -47,6 +57,79 @@ QMD = "bulletin.qmd"
 FRAGMENTS = "_build"
 METADATA = "bulletin-data.yml"
 DATA_DIR = "bulletin-data"
+#: The editions a bulletin has when ``config/bulletin.yaml`` names no ``languages``.
+DEFAULT_LANGUAGES: tuple[str, ...] = ("en", "ko")
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One language's bulletin: its document in ``reports/``, its generated files in the build
+    folder, its outputs (``<stem>.html``, ``<stem>.pdf``)."""
+
+    lang: str
+
+    @property
+    def suffix(self) -> str:
+        """``""`` for English, ``".ko"`` for Korean: in every file name of the edition."""
+        return "" if self.lang == "en" else f".{self.lang}"
+
+    @property
+    def qmd(self) -> str:
+        return f"bulletin{self.suffix}.qmd"
+
+    @property
+    def stem(self) -> str:
+        return f"bulletin{self.suffix}"
+
+    @property
+    def fragments(self) -> str:
+        """The folder of its fragments, relative to the build folder (the .qmd includes them)."""
+        return FRAGMENTS if self.lang == "en" else f"{FRAGMENTS}/{self.lang}"
+
+    @property
+    def metadata(self) -> str:
+        """Its metadata file (``quarto render --metadata-file``), in ``_build/``."""
+        return f"bulletin-data{self.suffix}.yml"
+
+
+def edition(lang: str) -> Edition:
+    """The edition of ``lang`` (``en``, ``ko``); a :class:`BulletinError` for another."""
+    try:
+        return Edition(check_language(lang))
+    except ValueError as exc:
+        raise BulletinError(str(exc)) from None
+
+
+def configured_languages(config: Config) -> tuple[str, ...]:
+    """The bulletin's languages: ``languages`` of ``bulletin.yaml`` (as ``config`` has it, or
+    read from its folder), else :data:`DEFAULT_LANGUAGES`."""
+    langs = getattr(config.bulletin, "languages", None)
+    if langs is None:
+        path = Path(config.folder) / "bulletin.yaml"
+        try:
+            doc = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise BulletinError(f"{path}: cannot be read ({exc})") from None
+        langs = (doc or {}).get("languages") if isinstance(doc, dict) else None
+    if langs is None:
+        return DEFAULT_LANGUAGES
+    if isinstance(langs, str) or not isinstance(langs, (list, tuple)) or not langs:
+        raise BulletinError(f"bulletin.yaml: languages must be a list such as [en, ko], not "
+                            f"{langs!r}")
+    bad = [str(x) for x in langs if x not in LANGUAGES]
+    if bad:
+        raise BulletinError(f"bulletin.yaml: languages has unknown value(s) {', '.join(bad)}; "
+                            f"allowed: {', '.join(LANGUAGES)}")
+    return tuple(dict.fromkeys(str(x) for x in langs))
+
+
+def _languages(lang: str | Sequence[str] | None, config: Config) -> tuple[str, ...]:
+    if lang is None:
+        return configured_languages(config)
+    langs = (lang,) if isinstance(lang, str) else tuple(lang)
+    if not langs:
+        raise BulletinError("no language given for the bulletin")
+    return tuple(dict.fromkeys(edition(x).lang for x in langs))
 
 
 def metadata(fig: Figures, config: Config, *, release_id: str | None,
@@ -57,6 +140,8 @@ def metadata(fig: Figures, config: Config, *, release_id: str | None,
 
     pub = config.publisher
     unit = fig.unit
+    words = {"period": period_words(fig.period, "en"), "previous": period_words(fig.previous, "en"),
+             "year_earlier": period_words(fig.year_earlier, "en")}
     kind = "quarterly" if unit == "quarter" else "monthly"
     status = (f"Provisional [p]: figures for the latest {unit} may be revised"
               if fig.provisional else f"Not provisional: later {unit}s have been published "
@@ -74,17 +159,17 @@ def metadata(fig: Figures, config: Config, *, release_id: str | None,
         "date": fig.as_of.isoformat(),
         "bulletin": {
             "title": f"Detentions, repatriations and deaths linked to online-scam compounds: "
-                     f"{fig.period.words}",
+                     f"{words['period']}",
             # the series in a field both Quarto's title blocks (HTML, Typst) show
             "subtitle": f"{config.bulletin.series}: {kind} statistical bulletin, "
-                        f"{fig.period.words}",
+                        f"{words['period']}",
             "series": config.bulletin.series,
             "kind": kind,
             "unit": unit,
             "period": fig.period.label,
-            "period_words": fig.period.words,
-            "previous_words": fig.previous.words,
-            "year_earlier_words": fig.year_earlier.words,
+            "period_words": words["period"],
+            "previous_words": words["previous"],
+            "year_earlier_words": words["year_earlier"],
             "period_end": date_words(fig.period.end),
             "release_date": date_words(fig.as_of),
             "next_release": date_words(next_release) if next_release else "To be announced",
@@ -114,38 +199,65 @@ def metadata(fig: Figures, config: Config, *, release_id: str | None,
 
 @dataclass
 class BulletinInputs:
-    """Everything the render needs for one period: nothing is written yet."""
+    """Everything the render of one edition needs for one period: nothing is written yet."""
 
     figures: Figures
     charts: list[Chart]
     meta: dict[str, Any]
     fragments: dict[str, Md]
+    edition: Edition = Edition("en")
+
+
+def _writer(lang: str):
+    """The module that writes ``lang``'s sentences: ``fragments`` and ``metadata``."""
+    if lang == "ko":
+        from toolkit.bulletin import sections_ko
+
+        return sections_ko.fragments, sections_ko.metadata
+    return fragments, metadata
+
+
+def prepare_editions(fig: Figures, config: Config, langs: Sequence[str] = ("en",), *,
+                     release_id: str | None = None, next_release: dt.date | None = None,
+                     published: Sequence[str] = ()) -> list[BulletinInputs]:
+    """Charts (with their SVG), fragments and metadata for one period, one edition per
+    language of ``langs``: the same figures, each language's words."""
+    drawn = chartproc.draw_editions(fig, langs)
+    out = []
+    for lang in langs:
+        write_fragments, write_metadata = _writer(lang)
+        charts = drawn[lang]
+        out.append(BulletinInputs(
+            fig, charts,
+            write_metadata(fig, config, release_id=release_id, next_release=next_release),
+            write_fragments(fig, charts, published), edition(lang)))
+    return out
 
 
 def prepare(fig: Figures, config: Config, *, release_id: str | None = None,
-            next_release: dt.date | None = None, published: Sequence[str] = ()) -> BulletinInputs:
-    """Charts (with their SVG), fragments and metadata for one period."""
-    charts = chartproc.draw_charts(fig)
-    return BulletinInputs(
-        fig, charts,
-        metadata(fig, config, release_id=release_id, next_release=next_release),
-        fragments(fig, charts, published))
+            next_release: dt.date | None = None, published: Sequence[str] = (),
+            lang: str = "en") -> BulletinInputs:
+    """Charts (with their SVG), fragments and metadata for one period in one language."""
+    return prepare_editions(fig, config, (lang,), release_id=release_id,
+                            next_release=next_release, published=published)[0]
 
 
 def write_build_dir(inputs: BulletinInputs, build_dir: Path) -> Path:
-    """Write ``bulletin.qmd`` (copied from reports/ unless it is reports/), fragments, metadata."""
+    """Write the edition's ``.qmd`` (copied from reports/ unless it is reports/), fragments,
+    metadata."""
+    ed = inputs.edition
     build_dir.mkdir(parents=True, exist_ok=True)
     if build_dir.resolve() != REPORTS.resolve():
-        shutil.copyfile(REPORTS / QMD, build_dir / QMD)
+        shutil.copyfile(REPORTS / ed.qmd, build_dir / ed.qmd)
         shutil.copyfile(REPORTS / "_quarto.yml", build_dir / "_quarto.yml")
-    frag_dir = build_dir / FRAGMENTS
-    frag_dir.mkdir(exist_ok=True)
+    frag_dir = build_dir / ed.fragments
+    frag_dir.mkdir(parents=True, exist_ok=True)
     for name, text in inputs.fragments.items():
         (frag_dir / name).write_text(text, encoding="utf-8")
-    (frag_dir / METADATA).write_text(
+    (build_dir / FRAGMENTS / ed.metadata).write_text(
         yaml.safe_dump(inputs.meta, allow_unicode=True, sort_keys=True, width=1000),
         encoding="utf-8")
-    return build_dir / QMD
+    return build_dir / ed.qmd
 
 
 def write_quarto_runtime(build_dir: Path) -> Path:
@@ -177,34 +289,43 @@ def write_chart_csvs(inputs: BulletinInputs, folder: Path) -> list[Path]:
     return paths
 
 
-def write_outputs(inputs: BulletinInputs, out_dir: Path, *, build_dir: Path | None = None,
-                  html: bool = True, pdf: bool = True) -> list[Path]:
-    """Render ``bulletin.html``/``bulletin.pdf`` and write the chart CSVs into ``out_dir``;
-    with ``build_dir``, keep the Quarto inputs there, the chart CSVs included.
+def write_outputs(inputs: BulletinInputs | Sequence[BulletinInputs], out_dir: Path, *,
+                  build_dir: Path | None = None, html: bool = True,
+                  pdf: bool = True) -> list[Path]:
+    """Render each edition's ``<stem>.html``/``<stem>.pdf`` and write its chart CSVs into
+    ``out_dir``; with ``build_dir``, keep the Quarto inputs there, the chart CSVs included.
 
-    The HTML and the PDF are rendered at the same time on two threads: most of either is
+    Every HTML and PDF is rendered at the same time, one thread each: most of either is
     Pandoc (a process) and Typst (which releases the GIL).
     """
+    editions = [inputs] if isinstance(inputs, BulletinInputs) else list(inputs)
     out_dir.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = write_chart_csvs(inputs, out_dir)
+    written: list[Path] = [p for e in editions for p in write_chart_csvs(e, out_dir)]
 
     def render(where: Path) -> None:
-        qmd = write_build_dir(inputs, where)
-        jobs = ([(render_html, out_dir / "bulletin.html")] if html else []) + (
-            [(render_pdf, out_dir / "bulletin.pdf")] if pdf else [])
+        jobs = []
+        for e in editions:
+            qmd = write_build_dir(e, where)
+            stem = out_dir / e.edition.stem
+            jobs += ([(render_html, qmd, e.meta, stem.with_name(stem.name + ".html"))]
+                     if html else [])
+            jobs += ([(render_pdf, qmd, e.meta, stem.with_name(stem.name + ".pdf"))]
+                     if pdf else [])
         if len(jobs) < 2:
-            written.extend(job(qmd, inputs.meta, out, resource_dir=where) for job, out in jobs)
+            written.extend(job(qmd, meta, out, resource_dir=where)
+                           for job, qmd, meta, out in jobs)
             return
         with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="bulletin") as pool:
-            running = [pool.submit(job, qmd, inputs.meta, out, resource_dir=where)
-                       for job, out in jobs]
+            running = [pool.submit(job, qmd, meta, out, resource_dir=where)
+                       for job, qmd, meta, out in jobs]
             wait(running)
-        written.extend(r.result() for r in running)  # the HTML's error first, if both fail
+        written.extend(r.result() for r in running)  # the first job's error first
 
     if build_dir is not None:
         render(build_dir)
         write_quarto_runtime(build_dir)
-        write_chart_csvs(inputs, build_dir)
+        for e in editions:
+            write_chart_csvs(e, build_dir)
     else:
         with tempfile.TemporaryDirectory(prefix="toolkit-bulletin-") as tmp:
             render(Path(tmp))
@@ -236,11 +357,13 @@ def _config(config: Config | None) -> Config:
 
 def render_bulletin(ctx: Any) -> list[Path]:
     """Publishing extra: the bulletin of ``ctx.period`` (default: the latest quarter every
-    dataset covers), with publishing's configuration (``ctx.config``, else the one in
-    ``config/``) and the release's published tables (``ctx.tables``)."""
+    dataset covers) in every configured language (:func:`configured_languages`), with
+    publishing's configuration (``ctx.config``, else the one in ``config/``) and the release's
+    published tables (``ctx.tables``)."""
     from toolkit.publish.connection import default_period
 
     config = _config(getattr(ctx, "config", None))
+    langs = configured_languages(config)
     con = ctx.con
     period = ctx.period or default_period(ctx.as_of, con, config.coverage)
     # publishing flags the release's period [p]; the bulletin reads its published tables
@@ -252,8 +375,8 @@ def render_bulletin(ctx: Any) -> list[Path]:
                        for p in (out_dir / "data").glob("*.csv")
                        if not p.name.endswith("-excel.csv"))
     next_release = getattr(ctx, "next_release", None) or config.calendar.next_after(ctx.as_of)
-    inputs = prepare(fig, config, release_id=ctx.release_id, next_release=next_release,
-                     published=published)
+    inputs = prepare_editions(fig, config, langs, release_id=ctx.release_id,
+                              next_release=next_release, published=published)
     return write_outputs(inputs, out_dir)
 
 
@@ -263,19 +386,21 @@ render_bulletin.prefetch = prefetch  # type: ignore[attr-defined]
 
 def build_bulletin(out_dir: Path, period: Period | None = None, as_of: dt.date | None = None,
                    *, warehouse_dir: Path = Path("data/processed"), config: Config | None = None,
-                   build_dir: Path | None = None, html: bool = True,
-                   pdf: bool = True) -> list[Path]:
+                   build_dir: Path | None = None, html: bool = True, pdf: bool = True,
+                   lang: str | Sequence[str] | None = None) -> list[Path]:
     """Standalone: render the bulletin from the warehouse in ``warehouse_dir`` into ``out_dir``.
 
     ``period`` defaults to the latest quarter every dataset covers as of ``as_of`` (default:
-    the warehouse's as-of date); ``config`` to the configuration in ``config/``. ``build_dir`` keeps
-    the generated fragments and metadata (give ``reports`` to render afterwards with
-    ``quarto render reports/bulletin.qmd``).
+    the warehouse's as-of date); ``config`` to the configuration in ``config/``; ``lang`` (a
+    language or several: ``"ko"``, ``("en", "ko")``) to the configured languages. ``build_dir``
+    keeps the generated fragments and metadata (give ``reports`` to render afterwards with
+    ``quarto render reports/bulletin.qmd``, or ``bulletin.ko.qmd``).
     """
     from toolkit.publish.connection import default_period
     from toolkit.warehouse import connect
 
     config = _config(config)
+    langs = _languages(lang, config)
     prefetch(html)
     con = connect(Path(warehouse_dir), read_only=True)
     try:
@@ -290,5 +415,5 @@ def build_bulletin(out_dir: Path, period: Period | None = None, as_of: dt.date |
                               coverage=config.coverage)
     finally:
         con.close()
-    inputs = prepare(fig, config, next_release=config.calendar.next_after(as_of))
+    inputs = prepare_editions(fig, config, langs, next_release=config.calendar.next_after(as_of))
     return write_outputs(inputs, Path(out_dir), build_dir=build_dir, html=html, pdf=pdf)

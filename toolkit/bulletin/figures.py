@@ -31,7 +31,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from toolkit.bulletin.names import RELIABILITY
 from toolkit.config import DEFAULT_SCOPE, SCAM_LINKS, Coverage
 from toolkit.periods import Period, previous, year_earlier
 
@@ -44,6 +43,8 @@ MODES: tuple[str, ...] = ("charter_flight", "commercial_flight", "military_fligh
                           "other", "unknown")
 CAUSES: tuple[str, ...] = ("violence", "medical", "suicide", "accident", "undetermined")
 
+#: The source register's reliability grades, best first (docs/data-contract.md).
+RELIABILITY_GRADES: tuple[int, ...] = (5, 4, 3, 2, 1)
 #: No percentage change is given on a base smaller than this (stated in the methodology).
 MIN_BASE = 20
 #: One record "makes up most of" a figure above this share (the main points say so).
@@ -685,10 +686,10 @@ def compute_figures(con: duckdb.DuckDBPyConnection, period: Period, *, as_of: dt
         GROUP BY s.reliability ORDER BY s.reliability DESC
     """, [period.start, period.end])
     found = {r["reliability"]: r for r in mix}
-    reliability_mix = [{"reliability": k, "description": RELIABILITY[k],
+    reliability_mix = [{"reliability": k,
                         "sources": int(found.get(k, {}).get("sources", 0)),
                         "records": int(found.get(k, {}).get("records", 0))}
-                       for k in sorted(RELIABILITY, reverse=True)]
+                       for k in RELIABILITY_GRADES]
     other_figures = _rows(con, f"""
         SELECT e.dataset, e.record_id, e.event_date, e.country, e.nationality, e.persons,
                coalesce(e.persons_qualifier, 'exact') AS persons_qualifier, e.source_id,

@@ -26,8 +26,11 @@ from toolkit.bulletin import vega
 from toolkit.bulletin.errors import RenderError
 from toolkit.bulletin.pandoc import ASSETS, common_args, run_pandoc
 from toolkit.bulletin.shortcodes import expand
+from toolkit.i18n import LANGUAGES, N_, translator
 
 PAGE_TEMPLATE = "bulletin.html.jinja"
+#: The page's own words (the document's are Pandoc's): in the catalogue.
+SKIP_LINK = N_("Skip to content")
 CSS = ASSETS / "bulletin.css"
 
 #: Pandoc's pieces of the page, in this order: plain text (HTML-escaped by Pandoc) ...
@@ -156,6 +159,13 @@ def _pandoc_parts(markdown: str, front: Mapping[str, Any], qmd: Path,
     return parts
 
 
+def _language(tag: str) -> str:
+    """The toolkit's language of a BCP 47 tag (``ko``, ``en-GB`` -> ``en``); English for one
+    it does not write."""
+    lang = tag.split("-")[0].lower()
+    return lang if lang in LANGUAGES else "en"
+
+
 def render_html(
     qmd_path: str | os.PathLike[str],
     metadata: Mapping[str, Any] | None,
@@ -182,6 +192,7 @@ def render_html(
     )
     page = _environment().get_template(PAGE_TEMPLATE).render(
         csp=csp,
+        skip_label=translator(_language(parts["lang"])).gettext(SKIP_LINK),
         css=_trusted(CSS.read_text(encoding="utf-8"), "</style"),
         scripts=[_trusted(s, "</script") for s in scripts],
         **{name.replace("-", "_"): parts[name] for name in TEXT_PARTS},

@@ -4,13 +4,15 @@ Fonts
 -----
 Typst embeds (subsets) every font it uses. Body text is *Libertinus Serif* (built into the
 typst wheel, always present); headings, tables and chart text use the first available of
-Liberation Sans / DejaVu Sans / Noto Sans (:data:`LATIN_SANS`). Every list ends with a
-Hangul-capable font found on the machine (e.g. Noto Serif/Sans CJK KR from ``fonts-noto-cjk``),
-whose folder is also given to Typst as a font path. If none is found the PDF is still made and
-a :class:`RenderWarning` is emitted. Typst sets the text of an SVG chart in the first family
-the SVG names that it has, else in the surrounding font list (it ignores generic families such
-as ``sans-serif``): the charts name :data:`LATIN_SANS` (``chartproc.py``), and figures are set
-in the sans list, so chart text is sans and embedded like all other text.
+Liberation Sans / DejaVu Sans / Noto Sans (:data:`LATIN_SANS`). Every list has a Hangul font
+(:mod:`toolkit.bulletin.fonts`: a system Noto CJK KR, else the Noto Sans/Serif KR installed
+with the toolkit by ``pylopdf-fonts-ko``), after the Latin font in an English document and
+before it in a Korean one (``lang: ko``), so Korean text is set in one face. A document with
+Hangul in it and no Hangul font is refused (:class:`RenderError`, saying what to install):
+never boxes in a published PDF. Typst sets the text of an SVG chart in the first family the
+SVG names that it has, else in the surrounding font list (it ignores generic families such as
+``sans-serif``): the charts name their families (``chartproc.py``), and figures are set in the
+sans list, so chart text is sans and embedded like all other text.
 
 Determinism
 -----------
@@ -22,7 +24,6 @@ otherwise a pure function of its inputs, so the same inputs give the same bytes.
 from __future__ import annotations
 
 import datetime as dt
-import glob
 import os
 import re
 import warnings
@@ -31,74 +32,36 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.bulletin.errors import RenderError, RenderWarning
+from toolkit.bulletin.fonts import (
+    HANGUL_SANS,
+    HANGUL_SERIF,
+    INSTALL_HINT,
+    LATIN_SANS,
+    hangul_font_paths,
+    packaged_font_dirs,
+)
 from toolkit.bulletin.pandoc import ASSETS, common_args, run_pandoc
 from toolkit.bulletin.shortcodes import expand
+from toolkit.i18n import LANGUAGES, N_, translator
 
 TYPST_TEMPLATE = ASSETS / "bulletin-typst.template"
 
-#: Sans families for headings, tables and chart text, the first one installed wins.
-LATIN_SANS = ("Liberation Sans", "DejaVu Sans", "Noto Sans", "Arial", "Helvetica")
-_HANGUL_SERIF = (
-    "Noto Serif CJK KR",
-    "Noto Serif KR",
-    "Source Han Serif K",
-    "Source Han Serif KR",
-    "NanumMyeongjo",
-    "UnBatang",
-    "Baekmuk Batang",
-)
-_HANGUL_SANS = (
-    "Noto Sans CJK KR",
-    "Noto Sans KR",
-    "Source Han Sans K",
-    "Source Han Sans KR",
-    "NanumGothic",
-    "UnDotum",
-    "Baekmuk Gulim",
-    "Malgun Gothic",
-    "Apple SD Gothic Neo",
-    # pan-CJK fonts carry the Hangul syllables too
-    "Noto Sans CJK JP",
-    "Noto Sans CJK SC",
-    "Noto Sans CJK TC",
-    "Noto Sans CJK HK",
-)
-_HANGUL_FONT_GLOBS = (
-    "/usr/share/fonts/opentype/noto/Noto*CJK*.tt[cf]",
-    "/usr/share/fonts/opentype/noto/Noto*CJK*.otf",
-    "/usr/share/fonts/truetype/noto/Noto*CJK*.tt[cf]",
-    "/usr/share/fonts/noto-cjk/*.tt[cf]",
-    "/usr/share/fonts/google-noto-cjk/*.tt[cf]",
-    "/usr/share/fonts/truetype/nanum/*.ttf",
-    "/usr/share/fonts/truetype/unfonts-core/*.ttf",
-    "/usr/share/fonts/**/*KR*.otf",
-    "/usr/local/share/fonts/**/*CJK*.tt[cf]",
-    "~/.local/share/fonts/**/*CJK*.tt[cf]",
-    "~/.fonts/**/*CJK*.tt[cf]",
-)
 _HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
 _SAFE_FAMILY = re.compile(r"^[A-Za-z0-9 ._-]+$")
+#: The footer's page numbers, split around the numbers (a catalogue message per language).
+PAGE_WORDS = N_("Page {page} of {pages}")
 
 
-def hangul_font_paths() -> list[Path]:
-    """Directories on this machine that hold a Hangul-capable font (may be empty)."""
-    dirs: list[Path] = []
-    for pattern in _HANGUL_FONT_GLOBS:
-        for hit in sorted(glob.glob(os.path.expanduser(pattern), recursive=True)):
-            d = Path(hit).parent
-            if d not in dirs:
-                dirs.append(d)
-    return dirs
-
-
-def _font_plan(font_paths: Sequence[str | os.PathLike[str]] | None, system_fonts: bool):
+def _font_plan(font_paths: Sequence[str | os.PathLike[str]] | None, system_fonts: bool,
+               packaged_fonts: bool = True, lang: str = "en"):
     import typst
 
     paths = [Path(p) for p in (font_paths or [])]
-    if system_fonts:
-        for d in hangul_font_paths():
-            if d not in paths:
-                paths.append(d)
+    extra = list(hangul_font_paths()) if system_fonts else []
+    extra += list(packaged_font_dirs()) if packaged_fonts else []
+    for d in extra:
+        if d not in paths:
+            paths.append(d)
     fonts = typst.Fonts(
         include_system_fonts=system_fonts,
         include_embedded_fonts=True,
@@ -109,18 +72,36 @@ def _font_plan(font_paths: Sequence[str | os.PathLike[str]] | None, system_fonts
     def first(cands: Sequence[str]) -> str | None:
         return next((f for f in cands if f in families), None)
 
-    hangul_sans = first(_HANGUL_SANS) or next(
+    hangul_sans = first(HANGUL_SANS) or next(
         (f for f in sorted(families) if "CJK" in f and "Mono" not in f), None
     )
-    hangul_serif = first(_HANGUL_SERIF) or hangul_sans
+    hangul_serif = first(HANGUL_SERIF) or hangul_sans
     latin_sans = first(LATIN_SANS) or "Libertinus Serif"
-    body = ["Libertinus Serif"] + ([hangul_serif] if hangul_serif else [])
-    sans = [latin_sans] + ([hangul_sans] if hangul_sans else [])
+    hangul_first = lang == "ko"
+
+    def fonts_for(latin: str, hangul: str | None) -> list[str]:
+        if hangul is None:
+            return [latin]
+        return [hangul, latin] if hangul_first else [latin, hangul]
+
+    body = fonts_for("Libertinus Serif", hangul_serif)
+    sans = fonts_for(latin_sans, hangul_sans)
     mono = ["DejaVu Sans Mono"] + ([hangul_sans] if hangul_sans else [])
     for fam in body + sans + mono:
         if not _SAFE_FAMILY.match(fam):  # pragma: no cover - defensive, families are ours
             raise RenderError(f"unexpected font family name {fam!r}")
     return fonts, body, sans, mono, hangul_sans is not None
+
+
+def _page_words(lang: str) -> tuple[str, str, str]:
+    """The footer's words before, between and after the page number and the page count."""
+    text = translator(lang if lang in LANGUAGES else "en").gettext(PAGE_WORDS)
+    if not ("{page}" in text and "{pages}" in text and text.index("{page}") <
+            text.index("{pages}")):
+        text = PAGE_WORDS
+    before, rest = text.split("{page}", 1)
+    between, after = rest.split("{pages}", 1)
+    return before, between, after
 
 
 def _pdf_timestamp(front: Mapping[str, Any]) -> int | None:
@@ -159,11 +140,14 @@ def render_pdf(
     resource_dir: str | os.PathLike[str],
     font_paths: Sequence[str | os.PathLike[str]] | None = None,
     system_fonts: bool = True,
+    packaged_fonts: bool = True,
 ) -> Path:
     """Render the ``.qmd`` to PDF via Pandoc's Typst writer and ``typst``; returns its path.
 
-    ``font_paths`` adds font directories; ``system_fonts=False`` limits Typst to
-    those plus the fonts built into the typst wheel (no Hangul then, unless given).
+    ``font_paths`` adds font directories; ``system_fonts=False`` limits Typst to those, the
+    fonts built into the typst wheel and the Hangul fonts installed with the toolkit
+    (``packaged_fonts=False`` leaves those out too). A document with Hangul and no Hangul font
+    is a :class:`RenderError`.
     """
     import typst
 
@@ -172,20 +156,26 @@ def render_pdf(
     out = Path(out_pdf)
     markdown, front = expand(qmd, metadata, rdir)
 
-    fonts, body, sans, mono, has_hangul_font = _font_plan(font_paths, system_fonts)
-    if not has_hangul_font:
-        note = "no Hangul-capable font was found (install fonts-noto-cjk or pass font_paths)"
-        if _HANGUL.search(markdown):
-            note += "; Korean text in this document will not render"
-        warnings.warn(note, RenderWarning, stacklevel=2)
-
     timestamp = _pdf_timestamp(front)
     lang, region = _lang_region(front)
+    fonts, body, sans, mono, has_hangul_font = _font_plan(font_paths, system_fonts,
+                                                          packaged_fonts, lang)
+    if not has_hangul_font:
+        if _HANGUL.search(markdown):
+            raise RenderError(f"the document has Korean text and no Hangul font was found: "
+                              f"{INSTALL_HINT} (or pass font_paths)")
+        warnings.warn(f"no Hangul-capable font was found ({INSTALL_HINT})", RenderWarning,
+                      stacklevel=2)
+
+    before, between, after = _page_words(lang)
     args = [
         "--to=typst",
         "--standalone",
         f"--template={TYPST_TEMPLATE}",
         f"--variable=bt-lang:{lang}",
+        f"--variable=bt-page-before:{before}",
+        f"--variable=bt-page-between:{between}",
+        f"--variable=bt-page-after:{after}",
         *[f"--variable=bt-body-font:{f}" for f in body],
         *[f"--variable=bt-sans-font:{f}" for f in sans],
         *[f"--variable=bt-mono-font:{f}" for f in mono],

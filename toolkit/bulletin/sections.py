@@ -35,14 +35,13 @@ from toolkit.bulletin.figures import (
 )
 from toolkit.bulletin.markdown import chart_block
 from toolkit.bulletin.names import (
-    LABELS,
     NOT_RETURNED,
     NOT_RETURNED_SHORT,
-    RULE_WORDS,
     group_name,
     label,
     nationality_name,
     nationals,
+    nationals_list,
     place_name,
 )
 from toolkit.bulletin.text import (
@@ -68,6 +67,7 @@ from toolkit.bulletin.text import (
     signed_change,
     status_words,
 )
+from toolkit.i18n import label as i18n_label
 
 #: What each headline counts, by dataset.
 HEADLINE_DATASET = {"detained": "detentions", "repatriated": "repatriations",
@@ -77,6 +77,11 @@ DATASET_WORDS = {"detentions": "detentions", "repatriations": "repatriations",
 
 
 # ----------------------------------------------------------------------------- words
+
+
+def header(key: str) -> str:
+    """A table header from the catalogue (``header("nationality")`` -> ``Nationality``)."""
+    return i18n_label("header", key, "en")
 
 
 def adjective(fig: Figures) -> str:
@@ -93,7 +98,7 @@ def collected_words(c: Collection, whose: bool = True) -> str:
     else:
         text = f"{noun} are not collected"
     if c.nationalities and whose:
-        text += f", of {and_list([nationals(n) for n in c.nationalities])} only"
+        text += f", of {nationals_list(c.nationalities)} only"
     return text
 
 
@@ -101,7 +106,7 @@ def headline_label(fig: Figures, h: Headline) -> str:
     if h.key == "deaths":
         c = fig.collections["fatalities"]
         if c.nationalities:
-            return f"{h.label} ({and_list([nationals(n) for n in c.nationalities])})"
+            return f"{h.label} ({nationals_list(c.nationalities)})"
     return h.label
 
 
@@ -141,7 +146,7 @@ def _record_words(rec: dict[str, Any], verb: str) -> str:
     if rec.get("location"):
         where = f"{rec['location']}, {where}"
     who = "people" if rec["nationality"] == "XXX" else nationals(rec["nationality"])
-    how = f" by {label(rec['mode']).lower()}" if rec.get("mode") not in (None, "unknown") \
+    how = f" by {label('mode', rec['mode']).lower()}" if rec.get("mode") not in (None, "unknown") \
         else ""
     place = f"from {where}" if verb == "repatriated" else f"in {where}"
     precision = "" if rec["date_precision"] == "day" else \
@@ -229,7 +234,7 @@ def _deaths_point(fig: Figures) -> Md:
     f = fig.headlines["deaths"]
     p = fig.period.words
     c = fig.collections["fatalities"]
-    whose = f"; deaths of {and_list([nationals(n) for n in c.nationalities])} only" \
+    whose = f"; deaths of {nationals_list(c.nationalities)} only" \
         if c.nationalities else ""
     if not f.current.available:
         return md(f"No figure of deaths is available for {p} (", figure_text(f.current, "deaths"),
@@ -274,7 +279,7 @@ def _reported_words(r: dict[str, Any]) -> str:
     count = Count(r["reported"], r["reported_qualifier"] if r["reported_qualifier"] in
                   ("at_least", "about") else "exact")
     qual = {"at_most": "at most ", "estimate": "an estimated "}.get(r["reported_qualifier"], "")
-    what = LABELS.get(r["indicator"], r["indicator"])
+    what = label("indicator", r["indicator"])
     value = f"{qual}{num(r['reported'])}" if qual else qualified(count)
     if r["indicator"] == "held_on_date" or not r.get("period_start"):
         return f"{value} {what} on {date_words(r['date'])}" if r["indicator"] == \
@@ -363,7 +368,7 @@ def headline_table(fig: Figures) -> Md:
         rows.append([headline_label(fig, h), cell(h.current), cell(h.previous),
                      cell(h.year_earlier), signed_change(h.change_previous),
                      signed_change(h.change_year)])
-    headers = ["Measure", short_words(fig.period), short_words(fig.previous),
+    headers = [header("measure"), short_words(fig.period), short_words(fig.previous),
                short_words(fig.year_earlier), f"Change on {unit}", "Change on year"]
     out = [pipe_table(headers, rows, "lrrrrr",
                       f"Headline figures, {fig.period.words}, with the previous {unit} and the "
@@ -438,12 +443,12 @@ def chart_fragment(chart: Chart) -> Md:
     return Md("\n".join(out) + "\n")
 
 
-def _breakdown_table(rows: Sequence[Row], total: Row, name, header: str, fig: Figures,
+def _breakdown_table(rows: Sequence[Row], total: Row, name, column: str, fig: Figures,
                      caption: str, keep_zero: bool = False) -> Md:
     body = [[name(r.key), cell(r.current), cell(r.previous)] for r in rows
             if keep_zero or r.current.value or r.previous.value]
-    body.append(["Total", cell(total.current), cell(total.previous)])
-    return pipe_table([header, fig.period.words, fig.previous.words], body, "lrr", caption)
+    body.append([header("total"), cell(total.current), cell(total.previous)])
+    return pipe_table([column, fig.period.words, fig.previous.words], body, "lrr", caption)
 
 
 # ----------------------------------------------------------------------------- sections
@@ -472,11 +477,12 @@ def detentions_section(fig: Figures, charts: dict[str, Chart]) -> Md:
     if "detentions-by-country" in charts:
         out.append(chart_fragment(charts["detentions-by-country"]))
     out.append(_breakdown_table(fig.detentions_by_nationality, fig.detentions_total,
-                                nationality_name, "Nationality", fig,
+                                nationality_name, header("nationality"), fig,
                                 f"People detained by nationality, {p} and "
                                 f"{fig.previous.words}"))
-    out.append(_breakdown_table(fig.detentions_by_reason, fig.detentions_total, label,
-                                "Reason for detention", fig,
+    out.append(_breakdown_table(fig.detentions_by_reason, fig.detentions_total,
+                                lambda key: label("reason", key),
+                                header("reason"), fig,
                                 f"People detained by reason for detention, {p} and "
                                 f"{fig.previous.words}", keep_zero=True))
     return Md("\n".join(out))
@@ -501,7 +507,7 @@ def repatriations_section(fig: Figures, charts: dict[str, Chart]) -> Md:
     if "repatriations-by-mode" in charts:
         out.append(chart_fragment(charts["repatriations-by-mode"]))
     out.append(_breakdown_table(fig.repatriations_by_nationality, fig.repatriations_total,
-                                nationality_name, "Nationality", fig,
+                                nationality_name, header("nationality"), fig,
                                 f"People repatriated by nationality, {p} and "
                                 f"{fig.previous.words}"))
     return Md("\n".join(out))
@@ -526,8 +532,8 @@ def comparisons_table(fig: Figures) -> Md:
                      group_name(r["country"], r["nationality"]) if r["country"] != "XXX"
                      else f"Several countries, {nationals(r['nationality'])}",
                      _reported_words(r), _recorded_words(r), finding])
-    return pipe_table(["Authority (figure)", "Country and nationality", "Reported",
-                       "Records", "Finding"], rows, "lllll",
+    return pipe_table([header("authority"), header("country_and_nationality"),
+                       header("reported"), header("recorded"), header("finding")], rows, "lllll",
                       f"Figures reported by authorities in {fig.period.words}, beside the "
                       f"records' figure for the same country, nationality and days")
 
@@ -557,11 +563,11 @@ def not_returned_section(fig: Figures, charts: dict[str, Chart]) -> Md:
         status = fig.groups[0].detained_to_date.status
         det = Count(*combine([g.detained_to_date for g in fig.groups]), status)
         rep = Count(*combine([g.repatriated_to_date for g in fig.groups]), status)
-        rows.append(["All countries", "All nationalities", cell(det), cell(rep),
+        rows.append([place_name(TOTAL), nationality_name(TOTAL), cell(det), cell(rep),
                      cell(fig.not_returned_total)])
     out.append(pipe_table(
-        ["Country of detention", "Nationality", "Detained to date", "Repatriated to date",
-         f"{NOT_RETURNED} [u] at {end}"], rows, "llrrr",
+        [header("country_of_detention"), header("nationality"), header("detained_to_date"),
+         header("repatriated_to_date"), f"{NOT_RETURNED} [u] at {end}"], rows, "llrrr",
         f"{NOT_RETURNED} [u] by country of detention and nationality at {end}: "
         f"{NOT_RETURNED_SHORT}", label="tbl-not-returned"))
     out.append(para(Md("**"), "Figures reported by the authorities.", Md("**"),
@@ -613,33 +619,36 @@ def fatalities_section(fig: Figures) -> Md:
     all_now = Count(*combine([r.current for r in fig.fatalities_by_status]),
                     f.current.status)
     if f.current.available and all_now.value != f.current.value:
-        whose = f" ({and_list([nationals(x) for x in c.nationalities])}, all countries)" \
+        whose = f" ({nationals_list(c.nationalities)}, all countries)" \
             if c.nationalities else ""
         out.append(para(
             f"All deaths recorded in the {unit}, whatever their status, number "
             f"{qualified(all_now)}: the figure in the column died of the published "
             f"{adjective(fig)} summary{whose}, which applies no scope rule."))
-    rows = [[label(r.key), cell(r.current), cell(r.previous),
-             "Yes" if r.key in fig.scope else "No"] for r in fig.fatalities_by_status]
+    rows = [[label("scam_link", r.key), cell(r.current), cell(r.previous),
+             header("yes") if r.key in fig.scope else header("no")]
+            for r in fig.fatalities_by_status]
     all_prev = Count(*combine([r.previous for r in fig.fatalities_by_status]),
                      fig.headlines["deaths"].previous.status)
     if not fig.headlines["deaths"].previous.available:
         all_prev = fig.headlines["deaths"].previous
     if not f.current.available:
         all_now = f.current
-    rows.append(["All deaths recorded", cell(all_now), cell(all_prev), ""])
-    out.append(pipe_table(["Link to scam operations", p, fig.previous.words, "Counted"], rows,
+    rows.append([header("all_deaths"), cell(all_now), cell(all_prev), ""])
+    out.append(pipe_table([header("scam_link"), p, fig.previous.words, header("counted")], rows,
                           "lrrl", f"Deaths recorded by status of the link to scam operations, "
                                   f"{p} and {fig.previous.words}"))
-    rows = [[label(r.key), cell(r.current), cell(r.previous)] for r in fig.fatalities_by_cause]
-    rows.append(["Total counted", cell(f.current), cell(fig.headlines["deaths"].previous)])
-    out.append(pipe_table(["Cause of death as reported", p, fig.previous.words], rows, "lrr",
+    rows = [[label("cause", r.key), cell(r.current), cell(r.previous)]
+            for r in fig.fatalities_by_cause]
+    rows.append([header("total_counted"), cell(f.current),
+                 cell(fig.headlines["deaths"].previous)])
+    out.append(pipe_table([header("cause"), p, fig.previous.words], rows, "lrr",
                           f"Deaths counted (in scope) by cause, {p} and {fig.previous.words}"))
     if fig.fatalities_excluded:
         items = [md(f"{x['record_id']}: {count_words(x['persons'], 'death', 'deaths')} in "
                     f"{place_name(x['country'])} ({date_words(x['event_date'])}), link to scam "
-                    f"operations: {label(x['scam_link']).lower()}; cause as reported: "
-                    f"{label(x['cause']).lower()}.")
+                    f"operations: {label('scam_link', x['scam_link']).lower()}; cause as reported: "
+                    f"{label('cause', x['cause']).lower()}.")
                  for x in fig.fatalities_excluded]
         out.append(para(f"Deaths recorded in the {unit} but not counted under the scope rule:"))
         out.append(bullet_list(items))
@@ -667,15 +676,15 @@ def revisions_section(fig: Figures, limit: int = 15) -> Md:
                 f"in this bulletin, and listed in the revisions table of the release.")]
     shown = sorted(fig.revisions, key=lambda r: (not r.table.endswith("_summary"), r.table,
                                                  r.period, r.country, r.nationality, r.measure))
-    rows = [[r.table, r.period, "All countries" if r.country == TOTAL else place_name(r.country),
-             ("All nationalities" if r.nationality == TOTAL else nationality_name(r.nationality))
-             if r.nationality else "", LABELS.get(r.measure, r.measure),
+    rows = [[r.table, r.period, place_name(r.country),
+             nationality_name(r.nationality) if r.nationality else "", label("measure", r.measure),
              _value(r.old), _value(r.new)] for r in shown[:limit]]
     caption = "Figures revised since the previous release"
     if n > limit:
         caption += f" (the first {limit} of {n})"
-    out.append(pipe_table(["Table", "Period", "Country", "Nationality", "Measure",
-                           "Previous release", "This release"], rows, "lllllrr", caption))
+    out.append(pipe_table([header(h) for h in ("table", "period", "country", "nationality",
+                                               "measure", "previous_release", "this_release")],
+                          rows, "lllllrr", caption))
     return Md("\n".join(out))
 
 
@@ -686,9 +695,10 @@ def sources_section(fig: Figures) -> Md:
                 f"{num(sum(r['sources'] for r in fig.reliability_mix))} "
                 f"sources. Each source is graded from 5 (an official statement or record read "
                 f"at first hand) to 1 (an aggregator or unattributed report).")]
-    rows = [[str(r["reliability"]), r["description"], num(r["sources"]), num(r["records"])]
-            for r in fig.reliability_mix]
-    out.append(pipe_table(["Grade", "Reliability of the source", "Sources", "Records"], rows,
+    rows = [[str(r["reliability"]), label("reliability", r["reliability"]), num(r["sources"]),
+             num(r["records"])] for r in fig.reliability_mix]
+    out.append(pipe_table([header(h) for h in ("grade", "reliability", "sources", "records")],
+                          rows,
                           "rlrr", f"Sources cited by the records of {fig.period.words}, by "
                                   f"reliability grade"))
     if fig.precision_mix:
@@ -723,7 +733,7 @@ def sources_section(fig: Figures) -> Md:
     else:
         out.append(para(f"No record of the {unit} notes another source's figure."))
     if fig.validation_warnings:
-        parts = [f"{RULE_WORDS.get(k, k.replace('_', ' '))}: {num(v)}"
+        parts = [f"{label('rule', k)}: {num(v)}"
                  for k, v in fig.validation_warnings.items()]
         total = sum(fig.validation_warnings.values())
         out.append(para(
@@ -741,7 +751,7 @@ def coverage_section(fig: Figures) -> Md:
             continue
         days = (f"{date_words(c.first)} to {date_words(c.last)}" if c.first and c.last
                 else "no days")
-        whose = f", {and_list([nationals(n) for n in c.nationalities])} only" \
+        whose = f", {nationals_list(c.nationalities)} only" \
             if c.nationalities else ""
         scope = f" {c.scope}" if c.scope else ""
         items.append(md(f"{name.capitalize()}: {days}{whose}.{scope}"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -17,9 +18,9 @@ from toolkit.bulletin.errors import RenderError
 from toolkit.bulletin.figures import MIN_BASE, Change, Count
 from toolkit.bulletin.markdown import escape_md
 from toolkit.bulletin.names import label
-from toolkit.periods import MONTHS, Period
+from toolkit.i18n import MINUS, format_date, format_number, list_words, period_short
+from toolkit.periods import Period
 
-MINUS = "\u2212"
 #: A table's cross-reference label, as Quarto reads it: ``tbl-`` then lower-case words.
 TABLE_LABEL = re.compile(r"^tbl-[a-z0-9]+(?:-[a-z0-9]+)*$")
 _LABEL_WORDS = 48
@@ -55,7 +56,7 @@ def bullet_list(items: Iterable[Md]) -> Md:
 
 def num(value: int) -> str:
     """``2,896``; a negative number with a minus sign (``−200``)."""
-    return f"{value:,}" if value >= 0 else f"{MINUS}{-value:,}"
+    return format_number(value, "en")
 
 
 #: Words before a count for its qualifier (``at least 2,896``).
@@ -89,13 +90,13 @@ def count_words(n: int, one: str, many: str) -> str:
 
 
 def date_words(day: dt.date) -> str:
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+    """``28 November 2026``."""
+    return format_date(day, "en")
 
 
 def short_words(period: Period) -> str:
     """``Oct to Dec 2025`` for table headers."""
-    first, last = MONTHS[period.start.month - 1][:3], MONTHS[period.end.month - 1][:3]
-    return f"{first} {period.end.year}" if first == last else f"{first} to {last} {period.end.year}"
+    return period_short(period, "en")
 
 
 def plural(n: int, one: str, many: str) -> str:
@@ -104,19 +105,17 @@ def plural(n: int, one: str, many: str) -> str:
 
 def and_list(parts: Sequence[str]) -> str:
     """``a, b and c``."""
-    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+    return list_words(parts, "en")
 
 
 def or_list(parts: Sequence[str]) -> str:
     """``a, b or c``; ``none`` for no parts."""
-    if not parts:
-        return "none"
-    return ", ".join(parts[:-1]) + " or " + parts[-1] if len(parts) > 1 else parts[0]
+    return list_words(parts, "en", "or") if parts else "none"
 
 
 def status_words(scope: Sequence[str]) -> str:
     """The scam-link statuses of a scope rule: ``confirmed, suspected or under investigation``."""
-    return or_list([label(s).lower() for s in scope])
+    return or_list([label("scam_link", s).lower() for s in scope])
 
 
 #: A rise of this percentage or more is said as a multiple ("87 times as many"): a percentage
@@ -129,16 +128,28 @@ def percent(change: Change) -> str:
     return f"{p:.1f}%" if 0 < p < 10 else f"{p:.0f}%"
 
 
-def times(change: Change) -> str | None:
-    """``87 times``, for a rise of :data:`TIMES_FROM` percent or more; None otherwise."""
+def multiple(change: Change) -> str | None:
+    """``87``, ``2.5``: the multiple a rise of :data:`TIMES_FROM` percent or more is said as;
+    None otherwise (every edition writes the same number)."""
     if change.percent is None or change.percent < TIMES_FROM:
         return None
     ratio = (change.current.value or 0) / (change.base.value or 1)
-    return f"{ratio:.1f} times" if ratio < 10 else f"{ratio:,.0f} times"
+    return f"{ratio:.1f}" if ratio < 10 else f"{ratio:,.0f}"
+
+
+def times(change: Change) -> str | None:
+    """``87 times``, for a rise of :data:`TIMES_FROM` percent or more; None otherwise."""
+    ratio = multiple(change)
+    return None if ratio is None else f"{ratio} times"
+
+
+def share_percent(part: int, whole: int) -> str | None:
+    """``76%``: ``part`` as a share of ``whole`` (None when ``whole`` is 0)."""
+    return f"{100.0 * part / whole:.0f}%" if whole else None
 
 
 def share(part: int, whole: int) -> str:
-    return f"{100.0 * part / whole:.0f}%" if whole else "not comparable"
+    return share_percent(part, whole) or "not comparable"
 
 
 def _signed(n: int) -> str:
@@ -205,15 +216,26 @@ def figure_text(count: Count, key: str) -> Md:
               + figure_span(num(count.value), key, count.qualifier))
 
 
+def width(text: Any) -> int:
+    """How wide ``text`` is set, in Latin letters: a Hangul syllable or another wide East
+    Asian character counts two (so Korean columns get the room they need)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
+
+
 def table_label(caption: str) -> str:
     """The label :func:`pipe_table` gives a table when the caller names none: ``tbl-`` and the
     caption's words, shortened on a word boundary. A shortened (or wordless) caption ends with
-    six hex digits of its hash, so different captions keep different labels."""
+    six hex digits of its hash, so different captions keep different labels; so does a caption
+    with letters a label cannot hold (Hangul: ``tbl-2025-10-12-2025-7-9-1a2b3c``)."""
     words = re.findall(r"[a-z0-9]+", str(caption).lower())
     slug = "-".join(words)
-    if len(slug) <= _LABEL_WORDS and slug:
+    lost = any(ch.isalpha() and not ch.isascii() for ch in str(caption))
+    if len(slug) <= _LABEL_WORDS and slug and not lost:
         return f"tbl-{slug}"
-    cut = slug[:_LABEL_WORDS + 1].rsplit("-", 1)[0] if "-" in slug[:_LABEL_WORDS + 1] else ""
+    if len(slug) <= _LABEL_WORDS:
+        cut = slug
+    else:
+        cut = slug[:_LABEL_WORDS + 1].rsplit("-", 1)[0] if "-" in slug[:_LABEL_WORDS + 1] else ""
     digest = hashlib.sha1(str(caption).encode("utf-8")).hexdigest()[:6]
     return f"tbl-{cut}-{digest}" if cut else f"tbl-{digest}"
 
@@ -238,8 +260,8 @@ def pipe_table(headers: Sequence[str], rows: Iterable[Sequence[str]], align: str
     widths = []
     for i, h in enumerate(headers):
         # a short header keeps its line; a long one may wrap
-        head = len(str(h)) if len(str(h)) <= 16 else len(str(h)) * 0.6
-        longest = max([head] + [len(str(r[i])) for r in rows if i < len(r)])
+        head = width(h) if width(h) <= 16 else width(h) * 0.6
+        longest = max([head] + [width(r[i]) for r in rows if i < len(r)])
         widths.append(max(3, min(40, int(longest))))
     sep = {"l": lambda n: ":" + "-" * n, "r": lambda n: "-" * n + ":",
            "c": lambda n: ":" + "-" * n + ":"}

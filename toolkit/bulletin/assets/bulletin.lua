@@ -12,8 +12,9 @@
 --   Pandoc figure: its last paragraph is the caption, the rest its content.
 -- * HTML only: table and figure captions are numbered in document order ("Table 1.",
 --   "Figure 1."), as Quarto numbers tables with a #tbl- label and figures with a #fig-
---   label; the delimiter after the number is the document's crossref.title-delim
---   (default "."). Typst numbers its figures itself (bulletin-typst.template).
+--   label; the words are the document's crossref.tbl-title and fig-title (default "Table",
+--   "Figure"; "표", "그림" in the Korean edition) and the delimiter after the number its
+--   crossref.title-delim (default "."). Typst numbers its figures itself (bulletin-typst.template).
 -- * HTML tables are wrapped in a keyboard-scrollable region so wide tables
 --   scroll horizontally on small screens instead of overflowing the page.
 
@@ -86,14 +87,24 @@ end
 local function number_captions(doc)
   if not is_html() then return nil end
   local delim = "."
+  -- the words before the numbers: Quarto's crossref.tbl-title and fig-title ("표", "그림")
+  local titles = { Table = "Table", Figure = "Figure" }
   local crossref = doc.meta["crossref"]
-  if type(crossref) == "table" and crossref["title-delim"] ~= nil then
-    delim = pandoc.utils.stringify(crossref["title-delim"])
+  if type(crossref) == "table" then
+    if crossref["title-delim"] ~= nil then
+      delim = pandoc.utils.stringify(crossref["title-delim"])
+    end
+    if crossref["tbl-title"] ~= nil then
+      titles.Table = pandoc.utils.stringify(crossref["tbl-title"])
+    end
+    if crossref["fig-title"] ~= nil then
+      titles.Figure = pandoc.utils.stringify(crossref["fig-title"])
+    end
   end
   local counts = { Table = 0, Figure = 0 }
   local function label(kind)
     counts[kind] = counts[kind] + 1
-    return pandoc.Span({ pandoc.Str(kind .. "\u{a0}" .. counts[kind] .. delim) },
+    return pandoc.Span({ pandoc.Str(titles[kind] .. "\u{a0}" .. counts[kind] .. delim) },
       pandoc.Attr("", { "caption-label" }))
   end
   local function prefix(caption, kind)
