@@ -1,23 +1,47 @@
-"""Shared fixtures: a tiny valid raw data set, and raw folders with one file changed."""
+"""Shared fixtures: a tiny valid raw data set, raw folders with one file changed, the shipped
+data validated and loaded once, and the Hypothesis profiles."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+#: Property tests run few examples by default, so that ``pytest -m "not slow"`` stays quick;
+#: each keeps a ``slow`` variant at full length (``at_length``), which the full suite runs.
+#: ``HYPOTHESIS_PROFILE=thorough`` runs every property test, quick variants included, at length.
+settings.register_profile("quick", max_examples=10, deadline=None)
+settings.register_profile("thorough", max_examples=1000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "quick"))
+
+
+def quickly(examples: int, **kwargs) -> settings:
+    """Settings for the quick variant of a property test: ``examples`` examples in the quick
+    profile, the profile's count in any other."""
+    quick = settings.get_current_profile_name() == "quick"
+    return settings(max_examples=examples if quick else settings.default.max_examples, **kwargs)
+
+
+def at_length(examples: int, **kwargs) -> settings:
+    """Settings for the ``slow`` variant of a property test: at least ``examples`` examples."""
+    return settings(max_examples=max(examples, settings.default.max_examples), **kwargs)
+
 
 FIXTURES = Path(__file__).parent / "fixtures"
 #: Four files, two sources, two detentions, one repatriation, one fatality: valid, no warnings.
 VALID_RAW = FIXTURES / "raw" / "valid"
 #: The as-of date the valid set is checked with.
 AS_OF = dt.date(2025, 12, 31)
-#: The project's shipped data.
+#: The project's shipped data, and the as-of date the tests check it with.
 SHIPPED_RAW = Path(__file__).parent.parent / "data" / "raw"
+SHIPPED_AS_OF = dt.date(2026, 11, 28)
 #: Where each dataset's file of the valid set is.
 BASE_FILES = {
     "sources": "sources.csv",
@@ -46,27 +70,49 @@ def to_csv(header: list[str], rows: list[dict[str, object]] | list[list[object]]
     return buf.getvalue()
 
 
+def raw_copy(root: Path, files: dict[str, str | bytes] | None = None,
+             drop: tuple[str, ...] | list[str] = ()) -> Path:
+    """A copy of the valid set at ``root`` with files added; ``drop`` removes a dataset's base
+    file (so a broken file named after its case can stand in for it)."""
+    shutil.copytree(VALID_RAW, root)
+    for dataset in drop:
+        (root / BASE_FILES[dataset]).unlink()
+    for rel, content in (files or {}).items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, str):
+            content = content.encode("utf-8")
+        path.write_bytes(content)
+    return root
+
+
 @pytest.fixture
 def make_raw(tmp_path: Path) -> Callable[..., Path]:
     """``make_raw(name, {relative path: text or bytes}, drop=[dataset, ...])``: a copy of the
-    valid set in ``tmp_path/name`` with files added; ``drop`` removes a dataset's base file
-    (so a broken file named after its case can stand in for it)."""
+    valid set in ``tmp_path/name`` with files added (:func:`raw_copy`)."""
 
     def make(name: str = "raw", files: dict[str, str | bytes] | None = None,
              drop: tuple[str, ...] | list[str] = ()) -> Path:
-        root = tmp_path / name
-        shutil.copytree(VALID_RAW, root)
-        for dataset in drop:
-            (root / BASE_FILES[dataset]).unlink()
-        for rel, content in (files or {}).items():
-            path = root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, str):
-                content = content.encode("utf-8")
-            path.write_bytes(content)
-        return root
+        return raw_copy(tmp_path / name, files, drop)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def shipped(tmp_path_factory):
+    """The shipped data validated and loaded as of SHIPPED_AS_OF, once per session: the
+    :class:`Validation`, whose ``warehouse`` is for reading only (copy it to change it)."""
+    from toolkit.checks import validate
+
+    return validate(SHIPPED_RAW, SHIPPED_AS_OF, out_dir=tmp_path_factory.mktemp("shipped"))
+
+
+@pytest.fixture(scope="session")
+def valid_reference(tmp_path_factory):
+    """A copy of the valid set validated (not loaded) once per session, to compare with."""
+    from toolkit.checks import validate
+
+    return validate(raw_copy(tmp_path_factory.mktemp("valid-reference") / "raw"), AS_OF)
 
 
 def pytest_sessionstart(session):

@@ -2,7 +2,8 @@
 
 The reader keeps every cell as text, strips the whitespace around it, reads an empty cell as
 missing and drops rows with no value at all; the generated frames follow those rules, and
-the rows kept must carry the row a person counts in the file.
+the rows kept must carry the row a person counts in the file. Each property runs a few examples
+in the quick run and at length in its ``slow`` variant (``*_at_length``).
 """
 
 from __future__ import annotations
@@ -14,15 +15,17 @@ import unicodedata
 from pathlib import Path
 
 import polars as pl
+import pytest
 import xlsxwriter
-from hypothesis import HealthCheck, assume, given, settings
+from conftest import at_length, quickly
+from hypothesis import HealthCheck, assume, given
 from hypothesis import strategies as st
 
 from toolkit.ingest import read_file
 
-SETTINGS = settings(max_examples=60, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                           HealthCheck.too_slow])
+CHECKS = {"suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]}
+#: Examples of each round trip: in the quick run, at length.
+QUICK, LENGTH = 10, 60
 
 
 def _is_space(ch: str) -> bool:
@@ -66,10 +69,24 @@ def read_back(path: Path) -> tuple[list[str], list[tuple]]:
     return raw.header, raw.frame.select(cols).rows()
 
 
-@SETTINGS
-@given(frame=text_frames(csv_text), line_end=st.sampled_from(["\n", "\r\n"]),
-       bom=st.booleans())
+csv_files = {"frame": text_frames(csv_text), "line_end": st.sampled_from(["\n", "\r\n"]),
+             "bom": st.booleans()}
+
+
+@quickly(QUICK, **CHECKS)
+@given(**csv_files)
 def test_csv_round_trip(tmp_path_factory, frame, line_end, bom):
+    csv_round_trip(tmp_path_factory, frame, line_end, bom)
+
+
+@pytest.mark.slow
+@at_length(LENGTH, **CHECKS)
+@given(**csv_files)
+def test_csv_round_trip_at_length(tmp_path_factory, frame, line_end, bom):
+    csv_round_trip(tmp_path_factory, frame, line_end, bom)
+
+
+def csv_round_trip(tmp_path_factory, frame, line_end, bom):
     header, rows = frame
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator=line_end)
@@ -90,9 +107,20 @@ korean_text = st.text(st.one_of(st.sampled_from(COMMON_HANGUL),
                       min_size=1, max_size=20).filter(_trimmed)
 
 
-@SETTINGS
+@quickly(QUICK, **CHECKS)
 @given(frame=text_frames(korean_text))
 def test_cp949_csv_round_trip(tmp_path_factory, frame):
+    cp949_csv_round_trip(tmp_path_factory, frame)
+
+
+@pytest.mark.slow
+@at_length(LENGTH, **CHECKS)
+@given(frame=text_frames(korean_text))
+def test_cp949_csv_round_trip_at_length(tmp_path_factory, frame):
+    cp949_csv_round_trip(tmp_path_factory, frame)
+
+
+def cp949_csv_round_trip(tmp_path_factory, frame):
     header, rows = frame
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
@@ -130,9 +158,23 @@ def as_text(rows: list[tuple]) -> list[list]:
             for t, i, d in rows]
 
 
-@SETTINGS
-@given(rows=typed_frames(), start=st.integers(1, 4), sheet_first=st.booleans())
+xlsx_files = {"rows": typed_frames(), "start": st.integers(1, 4), "sheet_first": st.booleans()}
+
+
+@quickly(QUICK, **CHECKS)
+@given(**xlsx_files)
 def test_xlsx_round_trip(tmp_path_factory, rows, start, sheet_first):
+    xlsx_round_trip(tmp_path_factory, rows, start, sheet_first)
+
+
+@pytest.mark.slow
+@at_length(LENGTH, **CHECKS)
+@given(**xlsx_files)
+def test_xlsx_round_trip_at_length(tmp_path_factory, rows, start, sheet_first):
+    xlsx_round_trip(tmp_path_factory, rows, start, sheet_first)
+
+
+def xlsx_round_trip(tmp_path_factory, rows, start, sheet_first):
     """Text, numbers and real dates, with the header on any row and the sheet anywhere."""
     path = tmp_path_factory.mktemp("xlsx") / "frame.xlsx"
     book = xlsxwriter.Workbook(str(path))
@@ -155,9 +197,20 @@ def test_xlsx_round_trip(tmp_path_factory, rows, start, sheet_first):
     assert read_back(path) == (header, expected(as_text(rows), first_row=start + 1))
 
 
-@SETTINGS
+@quickly(QUICK, **CHECKS)
 @given(rows=typed_frames(), floats=st.booleans())
 def test_parquet_round_trip(tmp_path_factory, rows, floats):
+    parquet_round_trip(tmp_path_factory, rows, floats)
+
+
+@pytest.mark.slow
+@at_length(LENGTH, **CHECKS)
+@given(rows=typed_frames(), floats=st.booleans())
+def test_parquet_round_trip_at_length(tmp_path_factory, rows, floats):
+    parquet_round_trip(tmp_path_factory, rows, floats)
+
+
+def parquet_round_trip(tmp_path_factory, rows, floats):
     """Parquet keeps types: dates, and integers (also as whole floats, as pandas writes them)."""
     frame = pl.DataFrame(
         {"notes": [r[0] for r in rows],

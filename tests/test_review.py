@@ -56,24 +56,25 @@ def published_text(release_dir: Path) -> str:
 
 
 def publish(raw: Path, out: Path):
+    """The raw data loaded into ``out`` and published: the validation and the release."""
     result = validate(raw, AS_OF, out_dir=out)
     assert result.report.exit_code == 0, result.report.summary()
-    return publish_release(out, as_of=AS_OF)
+    return result, publish_release(out, as_of=AS_OF)
 
 
 def test_an_unreviewed_note_stays_in_the_warehouse_and_out_of_every_published_file(
         make_raw, tmp_path):
     raw = with_notes(make_raw, "unreviewed", {"DET-001": SECRET, "DET-002": NOTE},
                      register([("detentions", "DET-002", NOTE, "publish")]))
-    release = publish(raw, tmp_path / "out")
+    loaded, release = publish(raw, tmp_path / "out")
     text = published_text(release.dir)
     assert "Kim Min-jun" not in text and sha(SECRET) not in text
     assert NOTE in text
     detentions = pl.read_csv(release.dir / "data" / "detentions.csv")
     assert detentions.select("record_id", "notes").rows() == [("DET-001", None),
                                                                ("DET-002", NOTE)]
-    loaded = validate(raw, AS_OF).table("detentions")
-    assert loaded["notes"].to_list() == [SECRET, NOTE]  # the warehouse keeps it, to review
+    # the warehouse keeps it, to review
+    assert loaded.table("detentions")["notes"].to_list() == [SECRET, NOTE]
 
 
 def test_a_withheld_note_and_a_changed_note_are_not_published(make_raw, tmp_path):
@@ -81,7 +82,7 @@ def test_a_withheld_note_and_a_changed_note_are_not_published(make_raw, tmp_path
     raw = with_notes(make_raw, "withheld", {"DET-001": SECRET, "DET-002": changed},
                      register([("detentions", "DET-001", SECRET, "withhold"),
                                ("detentions", "DET-002", NOTE, "publish")]))
-    release = publish(raw, tmp_path / "out")
+    _, release = publish(raw, tmp_path / "out")
     detentions = pl.read_csv(release.dir / "data" / "detentions.csv")
     assert detentions["notes"].to_list() == [None, None]
 

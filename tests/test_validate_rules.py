@@ -328,8 +328,8 @@ def findings(result) -> list[tuple]:
             for f in result.report.sorted()]
 
 
-def test_the_valid_set_is_valid_with_nothing_to_report(make_raw):
-    result = validate(make_raw("valid"), AS_OF)
+def test_the_valid_set_is_valid_with_nothing_to_report(valid_reference):
+    result = valid_reference
     assert findings(result) == []
     assert result.report.exit_code == EXIT_OK
     assert {n: len(t) for n, t in result.tables.items()} == {

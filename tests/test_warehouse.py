@@ -1,4 +1,8 @@
-"""The warehouse: a real DuckDB file, derived from the contracts, replaced atomically."""
+"""The warehouse: a real DuckDB file, derived from the contracts, replaced atomically.
+
+The tests that only read the shipped data's warehouse share one load (``shipped``); those that
+check a load over a previous warehouse start from a copy of it.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import SHIPPED_AS_OF as AS_OF
 
 from toolkit import warehouse
 from toolkit.checks import FIELDS, validate
@@ -17,7 +22,6 @@ from toolkit.warehouse import Staging
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "data" / "raw"
-AS_OF = dt.date(2026, 11, 28)
 
 
 def load(raw: Path, out: Path, as_of: dt.date = AS_OF) -> Path:
@@ -26,8 +30,15 @@ def load(raw: Path, out: Path, as_of: dt.date = AS_OF) -> Path:
     return result.warehouse
 
 
-def test_load_writes_every_dataset_with_its_rows(tmp_path):
-    path = load(SHIPPED, tmp_path)
+def previous(shipped, out: Path) -> Path:
+    """A copy of the shipped warehouse in ``out``, as a previous load leaves it."""
+    out.mkdir(parents=True, exist_ok=True)
+    return Path(shutil.copy(shipped.warehouse, out / shipped.warehouse.name))
+
+
+def test_load_writes_every_dataset_with_its_rows(shipped):
+    path = shipped.warehouse
+    assert sorted(p.name for p in path.parent.iterdir()) == ["warehouse.duckdb"]
     con = duckdb.connect(str(path), read_only=True)
     counts = {t: con.execute(f"select count(*) from {t}").fetchone()[0]
               for t in ("sources", "detentions", "repatriations", "fatalities")}
@@ -49,8 +60,8 @@ def test_load_writes_every_dataset_with_its_rows(tmp_path):
     assert stored == digest
 
 
-def test_warehouse_tables_hold_the_contract_columns_with_their_types(tmp_path):
-    con = duckdb.connect(str(load(SHIPPED, tmp_path)), read_only=True)
+def test_warehouse_tables_hold_the_contract_columns_with_their_types(shipped):
+    con = duckdb.connect(str(shipped.warehouse), read_only=True)
     for name, contract in load_contracts().items():
         columns = con.execute("select column_name, data_type from information_schema.columns "
                               "where table_name = ? order by ordinal_position",
@@ -59,8 +70,8 @@ def test_warehouse_tables_hold_the_contract_columns_with_their_types(tmp_path):
             ("__file", "VARCHAR"), ("__row", "BIGINT"), ("__line", "BIGINT")]
 
 
-def test_every_key_is_unique_in_the_loaded_tables(tmp_path):
-    con = duckdb.connect(str(load(SHIPPED, tmp_path)), read_only=True)
+def test_every_key_is_unique_in_the_loaded_tables(shipped):
+    con = duckdb.connect(str(shipped.warehouse), read_only=True)
     for table in ("sources", "detentions", "repatriations", "fatalities"):
         key = "source_id" if table == "sources" else "record_id"
         total, distinct = con.execute(
@@ -68,8 +79,8 @@ def test_every_key_is_unique_in_the_loaded_tables(tmp_path):
         assert total == distinct > 0
 
 
-def test_not_returned_view_is_never_clipped_and_findings_list_the_rows(tmp_path):
-    con = duckdb.connect(str(load(SHIPPED, tmp_path)), read_only=True)
+def test_not_returned_view_is_never_clipped_and_findings_list_the_rows(shipped):
+    con = duckdb.connect(str(shipped.warehouse), read_only=True)
     value = con.execute("select not_returned from not_returned where country='KHM' "
                         "and nationality='KOR' and date='2026-01-23'").fetchone()[0]
     # 57 + 33 + 5 detained; 2 + 2 + 64 + 73 repatriated (the shipped rows).
@@ -79,8 +90,8 @@ def test_not_returned_view_is_never_clipped_and_findings_list_the_rows(tmp_path)
     assert ids == "REP-2025-0010"
 
 
-def test_the_warehouse_holds_the_report_as_its_findings_table(tmp_path):
-    result = validate(SHIPPED, AS_OF, out_dir=tmp_path)
+def test_the_warehouse_holds_the_report_as_its_findings_table(shipped):
+    result = shipped
     con = duckdb.connect(str(result.warehouse), read_only=True)
     order = ("severity <> 'error', file, coalesce(\"row\", 0), coalesce(\"column\", ''), "
              "rule, coalesce(value, ''), message")
@@ -91,8 +102,8 @@ def test_the_warehouse_holds_the_report_as_its_findings_table(tmp_path):
     assert len(result.report.to_records()) == 8
 
 
-def test_invalid_data_leaves_the_previous_warehouse_intact(tmp_path, make_raw):
-    path = load(SHIPPED, tmp_path)
+def test_invalid_data_leaves_the_previous_warehouse_intact(tmp_path, make_raw, shipped):
+    path = previous(shipped, tmp_path)
     before = path.read_bytes()
     broken = make_raw("broken", {"detentions/more.csv": "record_id,persons\nDET-9,x\n"})
     result = validate(broken, AS_OF, out_dir=tmp_path)
@@ -102,8 +113,9 @@ def test_invalid_data_leaves_the_previous_warehouse_intact(tmp_path, make_raw):
         "warehouse.duckdb"]
 
 
-def test_a_load_that_fails_midway_leaves_the_previous_warehouse_intact(tmp_path, monkeypatch):
-    path = load(SHIPPED, tmp_path)
+def test_a_load_that_fails_midway_leaves_the_previous_warehouse_intact(tmp_path, monkeypatch,
+                                                                       shipped):
+    path = previous(shipped, tmp_path)
     before = path.read_bytes()
 
     def boom(*args, **kwargs):
