@@ -113,11 +113,12 @@ def test_a_new_threshold_in_the_config_folder_in_use_is_rebuilt(tmp_path, monkey
     day = dt.date(2025, 6, 30)
     assert not build(raw, out, as_of=day, bulletin=False).skipped
     assert build(raw, out, as_of=day, bulletin=False).skipped
-    (config / "disclosure.yaml").write_text("threshold: 15\n", encoding="utf-8")
+    (config / "disclosure.yaml").write_text("profile: administrative\nthreshold: 15\n",
+                                           encoding="utf-8")
     again = build(raw, out, as_of=day, bulletin=False)
     assert not again.skipped
     notes = (again.release_dir / "dictionary.md").read_text(encoding="utf-8")
-    assert "counts from 1 to 14 are suppressed" in notes
+    assert "a count from 1 to 14 suppresses every cell of its row" in notes
 
 
 def test_load_and_publish_are_refused_while_a_build_runs(tmp_path):

@@ -277,24 +277,37 @@ def test_workbook_layout_and_strings_are_not_formulas(release_v1):
     assert {"detentions", "quarterly_summary", "detentions_by_sex", "revisions"} <= set(names)
     assert wb.properties.created == dt.datetime(2025, 6, 30)
     ws = wb["sources"]
-    header = [c.value for c in ws[5]]
-    assert header[:3] == ["source_id", "publisher", "title"]
+    header = [c.value for c in ws[5]]  # headers say what a column holds, codes get words
+    assert header[:3] == ["Source identifier", "Publisher of the source", "Title of the source"]
+    assert header.index("Type of source: in words") == header.index("Type of source") + 1
     title = next(r[2] for r in ws.iter_rows(min_row=6) if r[0].value == "SRC-2")
     assert title.data_type == "s" and title.value.startswith("Lao & Chinese")
     ws = wb["detentions"]
-    column = [c.value for c in ws[5]].index("notes")
-    notes = ws[6][column]  # DET-0001's notes: the text as recorded, not a formula
+    header = [c.value for c in ws[5]]
+    assert header[3:6] == ["Country (ISO code) [note 5]", "Country: in English",
+                           "Country: in Korean"]
+    notes = ws[6][header.index("Notes")]  # DET-0001's notes: the text as recorded, no formula
     assert notes.data_type == "s" and notes.value == "+ 2 more reported later"
+    khm = ws[6][4]
+    assert (ws[6][3].value, khm.value, ws[6][5].value) == ("KHM", "Cambodia", "캄보디아")
+    note_refs = {r[0]: r[1] for r in wb["Notes"].iter_rows(min_row=4, values_only=True)}
+    assert note_refs["[note 5]"] == "Totals"  # the reference in a header names a real note
     ws = wb["reconciliation_findings"]
-    held = next(r for r in ws.iter_rows(min_row=6, values_only=True))[3]
+    header = [c.value for c in ws[5]]
+    held = next(r for r in ws.iter_rows(min_row=6, values_only=True))[
+        header.index("Detained with no return recorded (number, negative) [note 6]")]
     assert held == -2
-    # a missing value shows its shorthand in the cell
+    # a missing value shows its shorthand in the cell; the sheet explains the shorthand it uses
     qs = wb["quarterly_summary"]
     cols = [c.value for c in qs[5]]
+    assert "[x] not available" in qs["A2"].value and "[c]" not in qs["A2"].value
     khm_tha = [r for r in qs.iter_rows(min_row=6, values_only=True)
-               if r[1] == "KHM" and r[2] == "THA"]
-    assert khm_tha[0][cols.index("died")] == "[x]"
-    assert khm_tha[0][cols.index("not_returned_at_end")] == -2
+               if r[cols.index("Country (ISO code) [note 5]")] == "KHM"
+               and r[cols.index("Nationality (ISO code) [note 5]")] == "THA"]
+    died = next(c for c in cols if c.startswith("Deaths recorded (number)"))
+    assert khm_tha[0][cols.index(died)] == "[x]"
+    assert khm_tha[0][cols.index(
+        "Detained with no return recorded at the end (number) [note 6]")] == -2
 
 
 # --------------------------------------------------------------------------- summary tables

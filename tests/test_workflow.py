@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -132,11 +133,12 @@ def test_the_workflow_wakes_on_every_planned_release_day(workflow, calendar):
     assert missed == []
 
 
-def _run_plan(workflow: dict, tmp_path: Path, event: str, as_of: str,
+def _run_plan(workflow: dict, folder: Path, event: str, as_of: str,
               period: str = "") -> dict[str, str]:
     """Run the `plan` job's decision step as the runner would; its outputs."""
     step = _step(workflow, "plan", "plan")
-    output = tmp_path / "github_output"
+    folder.mkdir(parents=True, exist_ok=True)
+    output = folder / "github_output"
     output.write_text("", encoding="utf-8")
     env = {**os.environ, "EVENT": event, "AS_OF": as_of, "PERIOD": period,
            "GITHUB_OUTPUT": str(output),
@@ -150,15 +152,18 @@ def _run_plan(workflow: dict, tmp_path: Path, event: str, as_of: str,
 def test_scheduled_runs_publish_on_planned_days_only_with_the_calendars_period(
         workflow, calendar, tmp_path):
     planned: PlannedRelease = calendar.releases[-1]
-    assert _run_plan(workflow, tmp_path, "schedule", planned.date.isoformat()) == {
-        "release": "true", "as_of": planned.date.isoformat(), "period": planned.period}
     other = (planned.date + dt.timedelta(days=1)).isoformat()
-    assert _run_plan(workflow, tmp_path, "schedule", other)["release"] == "false"
+    runs = [("schedule", planned.date.isoformat()), ("schedule", other),
+            ("workflow_dispatch", other), ("workflow_dispatch", other, "2026-Q2")]
+    with ThreadPoolExecutor(len(runs)) as pool:  # four runners, each with its own output file
+        on_the_day, day_after, by_hand, by_hand_for_a_period = pool.map(
+            lambda i: _run_plan(workflow, tmp_path / str(i), *runs[i]), range(len(runs)))
+    assert on_the_day == {
+        "release": "true", "as_of": planned.date.isoformat(), "period": planned.period}
+    assert day_after["release"] == "false"
     # by hand: whatever the day, with the period asked for (or the toolkit's default)
-    assert _run_plan(workflow, tmp_path, "workflow_dispatch", other) == {
-        "release": "true", "as_of": other, "period": ""}
-    assert _run_plan(workflow, tmp_path, "workflow_dispatch", other, "2026-Q2")["period"] == \
-        "2026-Q2"
+    assert by_hand == {"release": "true", "as_of": other, "period": ""}
+    assert by_hand_for_a_period["period"] == "2026-Q2"
 
 
 def test_the_release_job_runs_only_when_plan_says_so(workflow):

@@ -15,11 +15,41 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperGroup, TyperOption
 
 from toolkit import __version__
 from toolkit.checks.rules import ERROR, EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE
 
+STATE = {"debug": False}
+DEBUG_HELP = "Show tracebacks on errors."
+
+
+def _set_debug(ctx: object, param: object, value: bool) -> None:
+    if value:
+        STATE["debug"] = True
+
+
+class _Commands(TyperGroup):
+    """The command group: every command also accepts ``--debug`` after its name
+    (``toolkit build --debug``), as the group does before it."""
+
+    def get_command(self, ctx, cmd_name: str):
+        command = super().get_command(ctx, cmd_name)
+        if command is not None and not any(p.name == "debug" for p in command.params):
+            command.params.append(TyperOption(
+                param_decls=["--debug"], is_flag=True, default=False, expose_value=False,
+                is_eager=True, callback=_set_debug, help=DEBUG_HELP))
+        return command
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(__version__)
+        raise typer.Exit(EXIT_OK)
+
+
 app = typer.Typer(
+    cls=_Commands,
     help="Validate raw returns, load the warehouse, publish open data and render bulletins "
     "on cross-border online-scam detentions, repatriations and fatalities.",
     no_args_is_help=True,
@@ -28,7 +58,6 @@ app = typer.Typer(
 )
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
-STATE = {"debug": False}
 
 RawOpt = Annotated[Path, typer.Option("--raw", help="Folder of raw returns.")]
 OutOpt = Annotated[Path, typer.Option("--out", help="Output folder (warehouse, releases).")]
@@ -93,13 +122,12 @@ def print_report(report, limit: int) -> None:
 
 @app.callback()
 def main_options(
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
-    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help=DEBUG_HELP)] = False,
+    version: Annotated[bool, typer.Option(
+        "--version", is_eager=True, callback=_print_version,
+        help="Print the version and exit.")] = False,
 ) -> None:
-    STATE["debug"] = debug
-    if version:
-        out.print(__version__)
-        raise typer.Exit(EXIT_OK)
+    STATE["debug"] = debug  # a command's own --debug, parsed after this, may set it too
 
 
 def run_validation(raw: Path, as_of: dt.date, encoding: str | None,

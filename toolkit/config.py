@@ -47,6 +47,16 @@ class Publisher:
     contact_team: str = ""
     name_ko: str = ""
     statistician: str = ""
+    #: The public address of the published folder (``--out``: its ``index.html``), ending in
+    #: ``/``: absolute links in the feed, citations, embed snippets and the PDF bulletin.
+    #: Empty: the homepage stands in for it.
+    base_url: str = ""
+
+    @property
+    def public_url(self) -> str:
+        """:attr:`base_url`, else the homepage; always ending in ``/``."""
+        url = self.base_url or self.homepage
+        return url if url.endswith("/") else url + "/"
 
     @property
     def allowed_contacts(self) -> frozenset[str]:
@@ -229,7 +239,7 @@ def _unknown(doc: dict, allowed: set[str], path: Path) -> None:
 def read_publisher(path: Path) -> Publisher:
     doc = _read(path, required=True)
     _unknown(doc, {"name", "name_ko", "title", "description", "statistician", "licence",
-                   "contact", "homepage", "citation"}, path)
+                   "contact", "homepage", "citation", "base_url"}, path)
     licence = doc.get("licence") or {}
     contact = doc.get("contact") or {}
     if not isinstance(licence, dict) or not isinstance(contact, dict):
@@ -249,7 +259,19 @@ def read_publisher(path: Path) -> Publisher:
         citation_template=_text(doc, "citation", path),
         name_ko=_text(doc, "name_ko", path, required=False),
         statistician=_text(doc, "statistician", path),
+        base_url=_base_url(doc, path),
     )
+
+
+def _base_url(doc: dict, path: Path) -> str:
+    """``base_url``: an http(s) address, given a trailing ``/``; empty when not given."""
+    url = _text(doc, "base_url", path, required=False)
+    if not url:
+        return ""
+    if not url.startswith(("https://", "http://")) or " " in url:
+        raise ConfigError(f"{path}: 'base_url' must be an http(s) address such as "
+                          f"https://example.org/open-data/, not {url!r}")
+    return url if url.endswith("/") else url + "/"
 
 
 def read_bulletin(path: Path) -> BulletinSettings:

@@ -36,9 +36,9 @@ EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-
 #: Korean passports (ICAO Doc 9303 machine-readable numbers): one letter and eight digits
 #: (M12345678), or since 2021 a letter, three digits, a letter and four digits (M123A4567).
 PASSPORT = re.compile(r"(?<![A-Za-z0-9])[A-Z](?:\d{8}|\d{3}[A-Z]\d{4})(?![A-Za-z0-9])")
-#: Thirteen digits, perhaps with a hyphen after the sixth: a resident registration number's
-#: shape, confirmed by python-stdnum.
-_RRN_SHAPE = re.compile(r"(?<!\d)(\d{6})-?(\d{7})(?!\d)")
+#: Thirteen digits, perhaps with a hyphen after the sixth, not part of a longer word (a
+#: checksum's hex digits): a resident registration number's shape, confirmed by python-stdnum.
+_RRN_SHAPE = re.compile(r"(?<![A-Za-z0-9])(\d{6})-?(\d{7})(?![A-Za-z0-9])")
 #: Text that could hold any of them (seven digits, or an @): the others are never looked at.
 CANDIDATE = r"(?:[0-9０-９][^0-9０-９]*){7}|[@＠]"
 

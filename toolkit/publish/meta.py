@@ -103,8 +103,9 @@ def method_notes(policy: Policy, previous: str | None, period: Period
                     "window of that length ending on event_date; the note of a cell says when "
                     "such a window begins before the period."),
         ("Coverage", "Each dataset covers the days (and, for fatalities, the nationalities) "
-                     "config/coverage.yaml declares. A count outside them is empty with [x] "
-                     "(not collected), never 0."),
+                     "the publisher declares; the note of a row says where a count is only "
+                     "partly collected. A count outside them is empty with [x] (not "
+                     "collected), never 0."),
         ("Qualifiers", "A count is exact, at_least (a record in it is a minimum, such as a "
                        "source's 'more than') or about (a record in it is approximate): the "
                        "<measure>_qualifier columns say which. The counts are minimums of what "
@@ -127,15 +128,78 @@ def method_notes(policy: Policy, previous: str | None, period: Period
     ]
 
 
+def method_notes_ko(policy: Policy, previous: str | None, period: Period
+                    ) -> list[tuple[str, str]]:
+    """The method notes of :func:`method_notes`, written in Korean for the Korean pages."""
+    from toolkit.i18n import period_words
+
+    kind = "공개 출처에서" if policy.profile == "public_sources" else "행정 보고에서"
+    disclosure = (f"성별·연령별 표에서 1부터 {policy.threshold - 1}까지의 수가 있으면 그 행의 "
+                  "모든 칸을 비공개 [c]로 하고 합계는 남깁니다. 모든 파일에 대한 역산 공격으로 "
+                  "비공개 칸이 하나도 복원되지 않을 때만 공표합니다."
+                  if policy.protect_breakdowns else
+                  "성별·연령별 표는 비공개 처리하지 않습니다. 공개된 사건 파일에 기록마다 성별과 "
+                  "연령대가 있어 누구나 셀 수 있기 때문입니다.")
+    if policy.fields:  # fields published coarser than recorded, or not at all
+        disclosure = ("정확한 나이 등 일부 항목은 그대로 공개하지 않고 연령대나 월로 "
+                      "공개합니다. " + disclosure)
+    return [
+        ("기록", f"{kind} 모은 사건 하나에 한 행씩, 사람의 수를 셉니다. 이름은 없습니다. 한 "
+               "사람이 여러 기록에 나올 수 있습니다(구금된 뒤 송환). 기준일 이후 날짜의 "
+               "기록은 공표에 들어가지 않습니다."),
+        ("기간", "기록은 event_date가 속한 분기나 월에 셉니다. 날짜가 주·월·분기·연 단위로만 "
+               "알려진 기록은 event_date로 끝나는 그 길이의 기간을 나타내며, 그 기간이 "
+               "집계 기간보다 먼저 시작하면 칸의 주석에 적습니다."),
+        ("수집 범위", "자료마다 공표 기관이 밝힌 날짜(사망은 국적도)만 수집합니다. 범위 밖의 "
+                    "수는 0이 아니라 빈 칸과 [x](미수집)로 표시합니다."),
+        ("정확도", "수치는 정확한 값(exact), 최소값(at_least, 출처의 '이상'), 근사값(about) "
+                 "중 하나이며 <항목>_qualifier 열에 적습니다. 모두 공개 출처가 보도한 수의 "
+                 "최소치입니다."),
+        ("합계", "국가나 국적의 ALL은 모든 국가나 국적의 합계로, 나머지 행을 더한 값과 "
+               "같습니다. 표를 합산할 때는 ALL 행을 빼십시오."),
+        ("송환 기록 없는 구금 인원", "기간 말까지 구금된 것으로 기록된 인원에서 그 나라에서 "
+                             "송환된 것으로 기록된 인원을 뺀 값입니다. 기록에 다른 석방이나 "
+                             "기록 시작 전 구금이 없으므로 억류 인원이 아니며, 언제나 신뢰도 "
+                             "낮음 [u]이고 음수일 수도 있습니다. reconciliation_findings 표에 "
+                             "음수인 날이, reported_vs_recorded 표에 당국 발표 수치가 "
+                             "있습니다."),
+        ("사망", "died는 스캠 연관성(scam_link)과 관계없이 사망 자료의 모든 기록을 셉니다."),
+        ("공개 제한", disclosure),
+        ("잠정치", f"분기 표의 최근 분기, 월 표의 그 분기에 속한 달, {period_words(period, 'ko')}"
+                 "의 모든 달은 잠정치 [p]입니다."),
+        ("수정", f"{previous} 공표 이후 바뀐 칸은 [r]로 표시하며, revisions.csv에 이전 값과 새 "
+               "값이 있습니다." if previous else "첫 번째 공표이므로 수정된 값이 없습니다."),
+    ]
+
+
+def dataset_citation(publisher: Publisher, name: str, title: str, release_id: str,
+                     as_of: dt.date) -> str:
+    """How to cite one table of a release, with the absolute address of its CSV file:
+    ``ScamStats open data team (2026). Quarterly summary by country and nationality
+    (quarterly_summary), in: <title>, release 2026-02-27 ... https://.../quarterly_summary.csv``.
+    """
+    url = f"{publisher.public_url}releases/{release_id}/data/{name}.csv"
+    return (f"{publisher.name} ({as_of.year}). {title} ({name}), in: {publisher.title}, "
+            f"release {release_id} (data as of {as_of.isoformat()}) [data set]. Licence: "
+            f"{publisher.licence_id}. {url}")
+
+
 def next_release_text(next_release: dt.date | None) -> str:
     """The next planned release as every page and sheet gives it."""
     return next_release.isoformat() if next_release else "to be announced"
 
 
-def citation_text(publisher: Publisher, release_id: str, as_of: dt.date) -> str:
-    """``CITATION.txt``: how to cite the release, its date and its licence."""
-    return (f"{publisher.citation(release_id, as_of)}\n\nRelease {release_id}, data as of "
+def citation_text(publisher: Publisher, release_id: str, as_of: dt.date,
+                  tables: Sequence[tuple[str, str]] = ()) -> str:
+    """``CITATION.txt``: how to cite the release, its date and its licence; then, for each of
+    ``tables`` (name, title), how to cite that table alone."""
+    text = (f"{publisher.citation(release_id, as_of)}\n\nRelease {release_id}, data as of "
             f"{as_of.isoformat()}. Licence: {publisher.licence}, {publisher.licence_url}\n")
+    if tables:
+        text += "\nTo cite one table:\n\n" + "".join(
+            f"{dataset_citation(publisher, name, title, release_id, as_of)}\n\n"
+            for name, title in tables).rstrip("\n") + "\n"
+    return text
 
 
 def _field_descriptor(spec: TableSpec, name: str) -> dict:

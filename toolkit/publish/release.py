@@ -2,7 +2,7 @@
 
 Layout of ``--out``::
 
-    index.html                                  the releases page (a plain file)
+    index.html                                  the landing page (a plain file)
     manifest.json -> releases/latest/manifest.json           the newest release's manifest,
     SHA256SUMS    -> releases/latest/.top/SHA256SUMS         its checksums (paths from --out),
     latest.json   -> releases/latest/.top/latest.json        and the pointer to it
@@ -11,9 +11,14 @@ Layout of ``--out``::
                                                 manifest.json and SHA256SUMS
     releases/<newest>/.top/                     the newest only: SHA256SUMS and latest.json
 
-The releases page lists every release and names the newest only through ``releases/latest/``,
-so it never disagrees with the pointer; it is a plain file because browsers resolve a symlink
-to the file it points to, and the page's relative links hold only at the top of ``--out``.
+The landing page shows the newest release's headline figures, bulletin and news, read from
+that release's published files, and lists every release; it links to the newest only through
+``releases/latest/``, so every address it gives stays valid. It is a plain file because
+browsers resolve a symlink to the file it points to, and the page's relative links hold only at
+the top of ``--out``. It is replaced in the ``index`` step, after the newest release is in
+place and before the pointer names it: a publish killed between the two leaves a page whose
+figures are the newest complete release's while its links still lead to the previous one,
+until the next publish (which replaces nothing but the pointer then).
 
 A release is staged whole in ``releases/.staging-<id>-<pid>/``, every file and folder of it
 flushed to disk, then switched in by these steps, each one atomic rename, exchange
@@ -23,7 +28,8 @@ flushed to disk, then switched in by these steps, each one atomic rename, exchan
    id if there is one (whose checksums and pointer file are inside it, so change with it);
 2. ``top``: when the release is not the newest, the newest's ``.top`` is exchanged for one that
    lists it;
-3. ``index``: the releases page is replaced, when the list of releases changed;
+3. ``index``: the landing page is replaced, when the releases or the newest one's figures
+   changed;
 4. ``latest``: ``releases/latest`` is pointed at the newest release.
 
 A step that fails (a full disk) undoes the steps before it and the publish ends with a
@@ -372,10 +378,13 @@ def top_files(releases: list[str], current: str, manifest_bytes: bytes) -> dict[
     }
 
 
-def releases_page(publisher: Publisher, releases: list[str]) -> bytes:
-    """The releases page at the top of ``--out``: every release, the newest through
-    ``releases/latest/`` (so the page holds whichever release the pointer names)."""
-    return releases_index_html(publisher, releases, POINTER).encode("utf-8")
+def releases_page(publisher: Publisher, releases: list[str], out_dir: Path | None = None,
+                  newest: str | None = None) -> bytes:
+    """The landing page at the top of ``--out``: the newest release's headline figures,
+    bulletin and news, read from its folder (``releases/<newest>``, complete before the page is
+    written), every link through ``releases/latest/``; then every release by period and
+    date."""
+    return releases_index_html(publisher, releases, POINTER, out_dir, newest).encode("utf-8")
 
 
 def _write_top(folder: Path, releases: list[str], current: str, manifest_bytes: bytes) -> None:
@@ -557,7 +566,7 @@ def switch_in(out_dir: Path, staging: Path, release_id: str, publisher: Publishe
         switch.run("release", lambda: _put(staging, releases_dir / release_id))
         if staged_top is not None:
             switch.run("top", lambda: _put(staged_top, releases_dir / newest / TOP))
-        page = releases_page(publisher, releases)
+        page = releases_page(publisher, releases, out_dir, newest)
         index = out_dir / INDEX
         if not index.is_file() or index.is_symlink() or index.read_bytes() != page:
             switch.run("index", lambda: _replace_file(index, page))

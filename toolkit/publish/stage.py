@@ -11,15 +11,23 @@ last good release as it was; a full disk is a :class:`PublishError` that names t
 Layout of ``<out>``::
 
     warehouse.duckdb
-    index.html                                 # the releases page
+    index.html                                 # the landing page (.release, .portal)
     manifest.json  SHA256SUMS  latest.json     # the newest release: symlinks through the
     releases/latest -> <id>                    # one pointer, switched in one step
     releases/<id>/                             # every release, kept
-        index.html  dictionary.html  dictionary.md  datapackage.json
-        CITATION.txt  CHANGES.md  scamstats-<id>.xlsx  manifest.json  SHA256SUMS
+        index.html  dictionary.html            # and their Korean twins, *.ko.html
+        explore/country-<iso3>.html  explore/nationality-<iso3>.html  (and *.ko.html)
+        charts.html  charts/<chart>.png  .svg  # the bulletin's charts to reuse, when there is one
+        feed.xml                               # Atom feed of the releases up to this one
+        dictionary.md  datapackage.json  CITATION.txt  CHANGES.md  scamstats-<id>.xlsx
+        manifest.json  SHA256SUMS
         data/<table>.csv  data/<table>-excel.csv  data/<table>.parquet
         (and whatever the extras write, e.g. bulletin.html, bulletin.pdf)
         .top/                                  # the newest only: what the top links to
+
+Every file of the newest release is also at ``releases/latest/<path>``: the pages give those
+addresses as the stable ones. The pages are written last (:mod:`.portal`), from the tables as
+published; the landing page at the top is written when the release is switched in.
 
 The release id is the as-of date (``2026-01-31``). The same warehouse, as-of date and
 configuration give byte-identical files: nothing depends on the clock, the machine or the
@@ -41,6 +49,7 @@ import polars as pl
 from toolkit import __version__
 from toolkit.config import Config, ConfigError, Publisher, load_config
 from toolkit.contracts import ALL_DATASETS
+from toolkit.i18n import format_date, period_words
 from toolkit.periods import Period, parse_period
 from toolkit.publish.audit import AuditError, check_release
 from toolkit.publish.connection import default_period, open_release_connection
@@ -53,15 +62,22 @@ from toolkit.publish.meta import (
     dictionary_markdown,
     dumps_json,
     method_notes,
+    method_notes_ko,
     next_release_text,
 )
 from toolkit.publish.portal import (
     FORMAT_LABELS,
+    LANGS,
+    PageSet,
     PortalFile,
     PortalTable,
+    ReleaseView,
     dictionary_html,
-    portal_html,
+    page_name,
+    release_entry,
+    write_pages,
 )
+from toolkit.publish.portal_charts import write_chart_images
 from toolkit.publish.privacy import scan_files, scan_release
 from toolkit.publish.release import (
     DATA,
@@ -199,6 +215,7 @@ def _stage(out_dir: Path, staging: Path, con: duckdb.DuckDBPyConnection, release
     specs, tables = release_tables(con, period, previous, policy, config.coverage)
     ordered = list(specs.values())
     notes = method_notes(policy, prev_id, period)
+    notes_by_lang = {"en": notes, "ko": method_notes_ko(policy, prev_id, period)}
 
     # tables in every format
     data_dir = staging / DATA
@@ -221,14 +238,6 @@ def _stage(out_dir: Path, staging: Path, con: duckdb.DuckDBPyConnection, release
             rows[f.path] = frame.height
 
     # the documents of the whole release
-    workbook = staging / f"scamstats-{release_id}.xlsx"
-    write_workbook(workbook, WorkbookInfo(
-        title=publisher.title, release_id=release_id, as_of=as_of, period_label=period.label,
-        next_release=next_release_text(next_release), publisher=publisher.name,
-        contact=publisher.contact_email, licence=f"{publisher.licence}, {publisher.licence_url}",
-        citation=publisher.citation(release_id, as_of), description=publisher.description,
-        notes=notes,
-    ), [(s, tables[s.name]) for s in ordered])
     csvs = {s.name: table_files[s.name][0] for s in ordered}
     resources = [Resource(s, csvs[s.name].path, csvs[s.name].sha256, csvs[s.name].bytes,
                           tables[s.name].height) for s in ordered]
@@ -238,10 +247,12 @@ def _stage(out_dir: Path, staging: Path, con: duckdb.DuckDBPyConnection, release
     table_rows = {n: tables[n].height for n in specs}
     (staging / "dictionary.md").write_bytes(dictionary_markdown(
         release_id, publisher, ordered, table_rows, file_lists, notes).encode("utf-8"))
-    (staging / "dictionary.html").write_bytes(dictionary_html(
-        release_id, publisher, ordered, table_rows, file_lists, notes).encode("utf-8"))
-    (staging / "CITATION.txt").write_bytes(
-        citation_text(publisher, release_id, as_of).encode("utf-8"))
+    for lang in LANGS:
+        (staging / page_name("dictionary", lang)).write_bytes(dictionary_html(
+            release_id, publisher, ordered, table_rows, file_lists, notes_by_lang[lang],
+            lang).encode("utf-8"))
+    (staging / "CITATION.txt").write_bytes(citation_text(
+        publisher, release_id, as_of, [(s.name, s.title) for s in ordered]).encode("utf-8"))
     (staging / "CHANGES.md").write_bytes(changelog_markdown(
         release_id, prev_id, tables["changelog"], tables["revisions"]).encode("utf-8"))
 
@@ -272,7 +283,25 @@ def _stage(out_dir: Path, staging: Path, con: duckdb.DuckDBPyConnection, release
     except AuditError as exc:
         raise PublishError(f"{exc}; nothing was published") from None
 
-    # the portal page, linking everything above
+    # the workbook, which links to the bulletin when there is one
+    workbook = staging / f"scamstats-{release_id}.xlsx"
+    release_url = f"{publisher.public_url}{RELEASES}/{release_id}/"
+    links = [(label, release_url + path) for label, path in (
+        ("Bulletin", "bulletin.html"), ("Bulletin (PDF)", "bulletin.pdf"),
+        ("Bulletin in Korean", "bulletin.ko.html")) if (staging / path).is_file()]
+    links.append(("This release online", release_url + "index.html"))
+    write_workbook(workbook, WorkbookInfo(
+        title=publisher.title, release_id=release_id, as_of=as_of, period_label=period.label,
+        next_release=next_release_text(next_release), publisher=publisher.name,
+        contact=publisher.contact_email, licence=f"{publisher.licence}, {publisher.licence_url}",
+        citation=publisher.citation(release_id, as_of), description=publisher.description,
+        notes=notes, links=links, period_words=period_words(period, "en"),
+    ), [(s, tables[s.name]) for s in ordered])
+
+    # the bulletin's charts to reuse, then the pages, linking everything above
+
+    charts, chart_files = write_chart_images(
+        staging, publisher, release_id, {lang: format_date(as_of, lang) for lang in LANGS})
     documents = [
         _listed(staging, workbook, "Workbook (XLSX)", "every table, with cover sheet and notes"),
         _listed(staging, staging / "dictionary.html", "Data dictionary (HTML)"),
@@ -284,16 +313,21 @@ def _stage(out_dir: Path, staging: Path, con: duckdb.DuckDBPyConnection, release
                 "Changes since the previous release (CHANGES.md)"),
     ]
     extras_listed = [_listed(staging, p, p.relative_to(staging).as_posix())
-                     for p in sorted(set(extra_files))]
-    (staging / "index.html").write_bytes(portal_html(
-        publisher=publisher, release_id=release_id, as_of=as_of, period_label=period.label,
-        next_release=next_release,
+                     for p in sorted(set(extra_files) | set(chart_files))]
+    summary_name = "quarterly_summary" if "Q" in period.label else "monthly_summary"
+    view = ReleaseView(
+        publisher, release_id, as_of, period, next_release, prev_id,
+        _previous_period(previous), tables.get(summary_name), tables.get("changelog"),
+        tables.get("revisions"),
+        frozenset(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()),
+        ())
+    write_pages(staging, PageSet(
+        view=view, specs=ordered,
         tables=[PortalTable(s, tables[s.name].height, table_files[s.name]) for s in ordered],
         documents=documents, extras=extras_listed,
-        previous_releases=sorted((r for r in list_releases(out_dir) if r < release_id),
-                                 reverse=True),
-        method_notes=notes,
-    ).encode("utf-8"))
+        previous_releases=[release_entry(out_dir / RELEASES / r) for r in sorted(
+            (r for r in list_releases(out_dir) if r < release_id), reverse=True)],
+        method_notes=notes_by_lang, charts=charts))
 
     # manifest and checksums of everything published, then the personal-data scan
     files = published_files(staging, release_id, rows)
@@ -321,6 +355,16 @@ def _stage(out_dir: Path, staging: Path, con: duckdb.DuckDBPyConnection, release
         more = f" (and {len(hits) - 10} more)" if len(hits) > 10 else ""
         raise PublishError(f"personal data in the release, nothing was published: {shown}{more}")
     return tuple(files), tuple(unscanned)
+
+
+def _previous_period(previous: PreviousRelease | None) -> Period | None:
+    """The period the previous release reported, from its manifest."""
+    if previous is None:
+        return None
+    try:
+        return parse_period(str(previous.manifest["period"]))
+    except (KeyError, ValueError):
+        return None
 
 
 def _listed(staging: Path, path: Path, label: str, description: str = "", *,
