@@ -56,3 +56,17 @@ def test_every_command_lists_debug_in_its_help():
         assert "--debug" in result.output, command
     result = runner.invoke(app, ["build", "--debug", "--help"])
     assert result.exit_code == 0
+
+
+def test_bulletin_lang_picks_an_edition_of_a_preview_only(tmp_path):
+    def run(*args: str) -> tuple[int, str]:
+        done = subprocess.run([sys.executable, "-c", "from toolkit.cli import main; main()",
+                               "bulletin", "--out", str(tmp_path / "none"), *args], cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+        return done.returncode, done.stderr
+
+    code, error = run("--lang", "ko")
+    assert code == 2 and "--lang goes with --preview" in error
+    code, error = run("--lang", "fr", "--preview", str(tmp_path / "preview"))
+    assert code == 2 and "language 'fr' is not one of en, ko" in error
+    assert not (tmp_path / "preview").exists()

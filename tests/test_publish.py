@@ -26,7 +26,7 @@ from toolkit.checks import validate
 from toolkit.config import load_config
 from toolkit.publish import Field, PublishError, TableSpec, publish_release
 from toolkit.publish.disclosure import suppression_pattern
-from toolkit.publish.formats import csv_text
+from toolkit.publish.formats import csv_text, place_name_fields
 from toolkit.publish.privacy import value_hits
 from toolkit.textsafety import FORMULA_TRIGGERS, neutralise, unneutralise
 from toolkit.warehouse import connect
@@ -38,6 +38,11 @@ REPO = HERE.parent
 V1_AS_OF = dt.date(2025, 6, 30)
 V2_AS_OF = dt.date(2025, 9, 30)
 EVENT_TABLES = ("sources", "detentions", "repatriations", "fatalities")
+#: The names the published files give beside the fixtures' ISO codes.
+PLACE_NAMES = {"KHM": ("Cambodia", "캄보디아"), "KOR": ("South Korea", "대한민국"),
+               "THA": ("Thailand", "태국"), "VNM": ("Vietnam", "베트남"), "LAO": ("Laos", "라오스"),
+               "MMR": ("Myanmar", "미얀마"), "CHN": ("China", "중국"),
+               "XXX": ("Several or unspecified", "여러 국적 또는 미상")}
 
 
 def build_warehouse(raw: Path, out: Path, as_of: dt.date) -> Path:
@@ -49,9 +54,13 @@ def build_warehouse(raw: Path, out: Path, as_of: dt.date) -> Path:
 
 
 def read_csv(path: Path, spec: TableSpec | None = None) -> pl.DataFrame:
+    """A published CSV; with ``spec``, its columns typed and without the names the files add
+    beside each ISO code (``country_en``, ``country_ko``, ...)."""
     data = path.read_bytes()
-    schema = spec.schema if spec is not None else None
-    return pl.read_csv(io.BytesIO(data), schema=schema, infer_schema=schema is not None)
+    if spec is None:
+        return pl.read_csv(io.BytesIO(data), infer_schema=False)
+    named = place_name_fields(spec)
+    return pl.read_csv(io.BytesIO(data), schema=named.schema).select(spec.columns)
 
 
 def manifest_of(out: Path) -> dict:
@@ -73,9 +82,10 @@ fatalities:
 """
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def fixture_config(tmp_path_factory):
-    """The repository's configuration with the fixtures' coverage, as $TOOLKIT_CONFIG."""
+    """The repository's configuration with the fixtures' coverage, as $TOOLKIT_CONFIG, while
+    this module runs (not after: other modules read the shipped configuration)."""
     folder = tmp_path_factory.mktemp("config") / "config"
     shutil.copytree(REPO / "config", folder)
     (folder / "coverage.yaml").write_text(FIXTURE_COVERAGE, encoding="utf-8")
@@ -88,14 +98,14 @@ def fixture_config(tmp_path_factory):
         os.environ["TOOLKIT_CONFIG"] = before
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def warehouse_v1(tmp_path_factory) -> Path:
     """A warehouse file loaded from raw-v1 as of 2025-06-30 (copy it; do not publish into it)."""
     folder = tmp_path_factory.mktemp("warehouse-v1")
     return build_warehouse(FIXTURES / "raw-v1", folder, V1_AS_OF)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def release_v1(tmp_path_factory, warehouse_v1):
     """raw-v1 published once, for the read-only tests."""
     out = tmp_path_factory.mktemp("out-v1")
@@ -103,7 +113,7 @@ def release_v1(tmp_path_factory, warehouse_v1):
     return publish_release(out)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def two_releases(tmp_path_factory, warehouse_v1):
     """raw-v1 published as of 2025-06-30, then raw-v2 loaded and published as of 2025-09-30
     into the same --out."""
@@ -163,14 +173,22 @@ def test_published_event_csvs_read_back_equal_the_warehouse(release_v1):
             expected = apply(con.sql(f'SELECT {", ".join(raw.columns)} FROM "{name}" '
                                      f"ORDER BY {raw.primary_key[0]}").pl().cast(raw.schema),
                              name, policy)
-            got = read_csv(release_v1.dir / "data" / f"{name}.csv", spec)
-            text = [f.name for f in spec.fields if f.is_text]
+            named = place_name_fields(spec)  # the files add names beside each ISO code
+            got = pl.read_csv(release_v1.dir / "data" / f"{name}.csv", schema=named.schema)
+            text = [f.name for f in named.fields if f.is_text]
             got = got.with_columns(pl.col(c).map_elements(unneutralise, return_dtype=pl.String)
                                    for c in text)
-            assert got.columns == spec.columns
-            assert got.equals(expected.cast(spec.schema)), name
+            assert got.columns == named.columns
+            names = [c for c in named.columns if c not in spec.columns]
+            codes = [c for c in spec.columns if c in ("country", "nationality", "from_country")]
+            assert names == [f"{c}_{lang}" for c in codes for lang in ("en", "ko")], name
+            for code in codes:  # CLDR's short names, as a reader knows them
+                for iso, en, ko in got.select(code, f"{code}_en", f"{code}_ko").iter_rows():
+                    assert PLACE_NAMES[iso] == (en, ko), (name, code, iso)
+            assert got.drop(names).equals(expected.cast(spec.schema)), name
             parquet = pl.read_parquet(release_v1.dir / "data" / f"{name}.parquet")
-            assert parquet.equals(expected.cast(spec.schema)), name
+            assert parquet.drop(names).equals(expected.cast(spec.schema)), name
+            assert parquet.select(names).equals(got.select(names)), name
         published = read_csv(release_v1.dir / "data" / "fatalities.csv").columns
         assert "age_band" in published and "age" not in published and "notes" not in published
     finally:
@@ -200,8 +218,8 @@ def test_csv_round_trip_property(rows):
     text = csv_text(frame, ROUND_TRIP_SPEC)
     assert text.endswith("\r\n")
     back = pl.read_csv(io.BytesIO(text.encode("utf-8")), schema=ROUND_TRIP_SPEC.schema)
-    for cell in back["text"].drop_nulls():
-        assert not cell.startswith(FORMULA_TRIGGERS)
+    for cell in back["text"].drop_nulls():  # a plain number such as -0 is a number, no formula
+        assert not cell.startswith(FORMULA_TRIGGERS) or re.fullmatch(r"[+-]?\d+(\.\d+)?", cell)
     back = back.with_columns(pl.col("text").map_elements(unneutralise, return_dtype=pl.String))
     # an empty text cell and a missing one are the same in CSV
     expected = frame.with_columns(pl.when(pl.col("text") == "").then(None)
@@ -226,7 +244,8 @@ def test_text_cells_are_neutralised_and_negative_numbers_stay_numbers(release_v1
     assert "+1 death reported" not in text("fatalities.csv")  # deaths' notes are withheld
     # the negative stock is a number, written without apostrophe or quotes
     findings = text("reconciliation_findings.csv")
-    assert "KHM,THA,2025-03-01,-2,4,6,DET-0002;REP-0001\r\n" in findings
+    assert "KHM,Cambodia,캄보디아,THA,Thailand,태국,2025-03-01,-2,4,6,DET-0002;REP-0001\r\n" \
+        in findings
     frame = pl.read_csv(data / "reconciliation_findings.csv")
     assert frame["not_returned"].dtype == pl.Int64
     assert frame["not_returned"].to_list() == [-2]
@@ -391,7 +410,7 @@ def test_suppression_pattern_hides_the_whole_breakdown_of_a_row_with_a_small_cou
     assert suppression_pattern([1, 1, 1], 1) == [False, False, False]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def release_v1_admin(tmp_path_factory, warehouse_v1, fixture_config):
     """raw-v1 published under the administrative profile (tables by sex and age protected)."""
     out = tmp_path_factory.mktemp("out-v1-admin")

@@ -538,6 +538,28 @@ def test_a_document_without_korean_renders_without_a_hangul_font_with_a_warning(
     assert out.read_bytes().startswith(b"%PDF")
 
 
+@needs_poppler
+def test_a_long_unbroken_value_wraps_inside_the_pdf_page(tmp_path):
+    """A 3,000-character value without a space (a name typed without spaces, a long address)
+    breaks across lines instead of running off the page, and every character is kept."""
+    long, cell = "Q" * 3000, "Q" * 400
+    qmd = _doc(tmp_path, f"The source is {escape_md(long)}; the end.\n\n"
+                         f"| Source | People |\n|---|---:|\n| {escape_md(cell)} | 7 |\n")
+    out = tmp_path / "long.pdf"
+    render_pdf(qmd, {}, out, resource_dir=tmp_path)
+    boxes = subprocess.run(["pdftotext", "-bbox", str(out), "-"], capture_output=True,
+                           text=True, check=True).stdout
+    pages = re.findall(r'<page width="([\d.]+)" height="[\d.]+">(.*?)</page>', boxes, re.S)
+    words = [(float(page[0]), float(x0), float(x1), word) for page in pages
+             for x0, x1, word in re.findall(
+                 r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">(.*?)'
+                 r'</word>', page[1])]
+    assert words and all(0 <= x0 and x1 <= width for width, x0, x1, _ in words)
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert re.sub(r"[^Q]", "", text) == long + cell
+
+
 # --------------------------------------------------------------------------- browser
 
 

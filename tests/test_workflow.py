@@ -8,6 +8,7 @@ calendar, restore the published history before it builds and publish on top of i
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import subprocess
@@ -195,10 +196,13 @@ def test_history_is_restored_before_the_build_and_published_on_top(workflow):
     assert branch == "gh-pages"
     restore = _step(workflow, "release", "restore")["run"]
     assert 'git fetch --depth=1 origin "$PAGES_BRANCH"' in restore
-    assert 'cp -a site/releases/. "$OUT/releases/"' in restore
+    # every release folder, not the Pages branch's real-folder copy of releases/latest
+    assert 'rsync -a --exclude /latest site/releases/ "$OUT/releases/"' in restore
     publish = _step(workflow, "release", "publish")["run"]
     # only the new release is written; the earlier ones on the branch stay as published
     assert 'rsync -a --delete "$OUT/releases/$AS_OF/" "site/releases/$AS_OF/"' in publish
+    # latest/ as a real folder: Pages serves no symlinks
+    assert 'rsync -a --delete -L "$OUT/releases/latest/" site/releases/latest/' in publish
     assert 'git push origin "HEAD:refs/heads/$PAGES_BRANCH"' in publish
     assert "git rm" not in publish and "rm -rf site" not in publish
     assert workflow["jobs"]["release"]["permissions"] == {"contents": "write"}
@@ -209,11 +213,42 @@ def test_the_site_gets_the_portal_the_bulletin_and_their_downloads(workflow):
     assert "python -m toolkit build" in build and "--no-bulletin" not in build
     quarto = _step(workflow, "release", "quarto")["run"]
     assert "--build-dir reports" in quarto
-    assert "quarto render reports/bulletin.qmd --metadata-file reports/_build/bulletin-data.yml" \
-        in quarto
+    for edition in ("", ".ko"):
+        assert (f"quarto render reports/bulletin{edition}.qmd --metadata-file "
+                f"reports/_build/bulletin-data{edition}.yml") in quarto
+        assert f"test -s reports/_output/bulletin{edition}.pdf" in quarto
     assert "reports/_output/bulletin-data/*.csv" in quarto
     publish = _step(workflow, "release", "publish")["run"]
     # the release folder holds the portal page, data, bulletin and bulletin-data/
-    assert 'cp "$OUT/index.html" "$OUT/manifest.json" "$OUT/SHA256SUMS" "$OUT/latest.json" ' \
+    assert 'cp -L "$OUT/index.html" "$OUT/manifest.json" "$OUT/SHA256SUMS" "$OUT/latest.json" ' \
         'site/' in publish
     assert "rsync -a --delete reports/_output/ site/quarto/" in publish
+
+
+@pytest.mark.slow  # two builds
+def test_a_history_restored_as_the_workflow_does_gives_a_second_release_its_previous(tmp_path):
+    """The publish step copies releases/latest as a real folder onto the Pages branch; the
+    restore step of the next run copies every release back but that one. The next build then
+    finds the previous release and points latest anew."""
+    import shutil
+
+    from toolkit.build import build
+
+    raw = ROOT / "tests" / "fixtures" / "publish"
+    first, site, second = tmp_path / "first", tmp_path / "site", tmp_path / "second"
+    build(raw / "raw-v1", first, as_of=dt.date(2025, 6, 30), bulletin=False)
+    # publish: the release folders, and latest/ with its links followed
+    for folder in (first / "releases").iterdir():
+        shutil.copytree(folder, site / "releases" / folder.name, symlinks=False)
+    assert not (site / "releases" / "latest").is_symlink()
+    # restore: every release folder but latest
+    for folder in (site / "releases").iterdir():
+        if folder.name != "latest":
+            shutil.copytree(folder, second / "releases" / folder.name, symlinks=True)
+    done = build(raw / "raw-v2", second, as_of=dt.date(2025, 9, 30), bulletin=False)
+    assert not done.skipped
+    manifest = json.loads((done.release_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["previous_release"] == "2025-06-30"
+    assert (second / "releases" / "latest").resolve() == done.release_dir.resolve()
+    assert json.loads((second / "latest.json").read_text(encoding="utf-8"))["release_id"] \
+        == "2025-09-30"

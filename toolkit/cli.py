@@ -213,7 +213,10 @@ def parse_period_opt(value: str | None):
 def _print_release(release, out_dir: Path) -> None:
     out.print(f"Release {release.release_id} (period {release.period.label}): "
               f"{len(release.files)} files in {release.dir}")
-    for name in ("index.html", "bulletin.html", "bulletin.pdf"):
+    if (out_dir / "index.html").is_file():
+        out.print(f"  portal: {out_dir / 'index.html'}")
+    for name in ("index.html", "bulletin.html", "bulletin.pdf", "bulletin.ko.html",
+                 "bulletin.ko.pdf"):
         if (release.dir / name).is_file():
             out.print(f"  {name}: {release.dir / name}")
     out.print(f"  manifest: {release.manifest_path}")
@@ -278,11 +281,18 @@ def bulletin_cmd(
     build_dir: Annotated[Path | None, typer.Option(
         "--build-dir", help="With --preview: keep the generated Quarto inputs here (give "
         "`reports` to run `quarto render` afterwards).")] = None,
+    lang: Annotated[list[str] | None, typer.Option(
+        "--lang", help="With --preview: the edition to render, en or ko (repeatable; "
+        "default: languages in config/bulletin.yaml).")] = None,
 ) -> None:
-    """Render the quarterly bulletin (HTML and PDF) for a period into the release."""
+    """Render the quarterly bulletin (HTML and PDF, every configured language) for a period
+    into the release."""
     if preview is None:
         if build_dir is not None:
             raise CliError("--build-dir goes with --preview")
+        if lang:
+            raise CliError("--lang goes with --preview: a release holds every edition named "
+                           "by languages in config/bulletin.yaml")
         _publish(out_dir, as_of, period, True)
         return
     from toolkit.bulletin import BulletinError, RenderError, build_bulletin
@@ -292,7 +302,8 @@ def bulletin_cmd(
             step("rendering the bulletin")
             paths = build_bulletin(preview, parse_period_opt(period),
                                    parse_as_of(as_of) if as_of else None,
-                                   warehouse_dir=out_dir, build_dir=build_dir)
+                                   warehouse_dir=out_dir, build_dir=build_dir,
+                                   lang=tuple(lang) if lang else None)
     except (BulletinError, RenderError, FileNotFoundError) as exc:
         raise CliError(str(exc)) from None
     for path in paths:

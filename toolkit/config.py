@@ -82,6 +82,8 @@ class BulletinSettings:
     series: str = "Official statistics"
     #: The scam_link statuses counted as deaths linked to scam operations.
     scope: tuple[str, ...] = DEFAULT_SCOPE
+    #: The editions rendered by ``build`` and ``bulletin``, in order (``en``, ``ko``).
+    languages: tuple[str, ...] = ("en", "ko")
 
 
 @dataclass(frozen=True)
@@ -276,14 +278,29 @@ def _base_url(doc: dict, path: Path) -> str:
 
 def read_bulletin(path: Path) -> BulletinSettings:
     doc = _read(path, required=False)
-    _unknown(doc, {"series", "scope"}, path)
+    _unknown(doc, {"series", "scope", "languages"}, path)
     scope = tuple((doc.get("scope") or {}).get("count_scam_link", DEFAULT_SCOPE))
     bad = [s for s in scope if s not in SCAM_LINKS]
     if bad:
         raise ConfigError(f"{path}: scope.count_scam_link has unknown value(s) "
                           f"{', '.join(map(str, bad))}; allowed: {', '.join(SCAM_LINKS)}")
     return BulletinSettings(series=_text(doc, "series", path, required=False)
-                            or BulletinSettings.series, scope=scope)
+                            or BulletinSettings.series, scope=scope,
+                            languages=_languages(doc, path))
+
+
+def _languages(doc: dict, path: Path) -> tuple[str, ...]:
+    """``languages``: a non-empty list of the editions the toolkit writes."""
+    from toolkit.i18n import LANGUAGES
+
+    langs = doc.get("languages", list(BulletinSettings.languages))
+    if isinstance(langs, str) or not isinstance(langs, list) or not langs:
+        raise ConfigError(f"{path}: languages must be a list such as [en, ko], not {langs!r}")
+    bad = [str(x) for x in langs if x not in LANGUAGES]
+    if bad:
+        raise ConfigError(f"{path}: languages has unknown value(s) {', '.join(bad)}; "
+                          f"allowed: {', '.join(LANGUAGES)}")
+    return tuple(dict.fromkeys(langs))
 
 
 def read_disclosure(path: Path) -> Disclosure:

@@ -47,8 +47,8 @@ from toolkit.bulletin.names import NOT_RETURNED
 from toolkit.bulletin.pdf import render_pdf
 from toolkit.bulletin.sections import fragments
 from toolkit.bulletin.text import Md, cell, date_words, signed_change, status_words
-from toolkit.config import ROOT, SCAM_LINKS, Config, ConfigError, load_config
-from toolkit.i18n import LANGUAGES, check_language, period_words
+from toolkit.config import ROOT, SCAM_LINKS, BulletinSettings, Config, ConfigError, load_config
+from toolkit.i18n import check_language, period_words
 from toolkit.periods import Period
 
 REPORTS = ROOT / "reports"
@@ -58,7 +58,7 @@ FRAGMENTS = "_build"
 METADATA = "bulletin-data.yml"
 DATA_DIR = "bulletin-data"
 #: The editions a bulletin has when ``config/bulletin.yaml`` names no ``languages``.
-DEFAULT_LANGUAGES: tuple[str, ...] = ("en", "ko")
+DEFAULT_LANGUAGES: tuple[str, ...] = BulletinSettings.languages
 
 
 @dataclass(frozen=True)
@@ -101,26 +101,8 @@ def edition(lang: str) -> Edition:
 
 
 def configured_languages(config: Config) -> tuple[str, ...]:
-    """The bulletin's languages: ``languages`` of ``bulletin.yaml`` (as ``config`` has it, or
-    read from its folder), else :data:`DEFAULT_LANGUAGES`."""
-    langs = getattr(config.bulletin, "languages", None)
-    if langs is None:
-        path = Path(config.folder) / "bulletin.yaml"
-        try:
-            doc = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise BulletinError(f"{path}: cannot be read ({exc})") from None
-        langs = (doc or {}).get("languages") if isinstance(doc, dict) else None
-    if langs is None:
-        return DEFAULT_LANGUAGES
-    if isinstance(langs, str) or not isinstance(langs, (list, tuple)) or not langs:
-        raise BulletinError(f"bulletin.yaml: languages must be a list such as [en, ko], not "
-                            f"{langs!r}")
-    bad = [str(x) for x in langs if x not in LANGUAGES]
-    if bad:
-        raise BulletinError(f"bulletin.yaml: languages has unknown value(s) {', '.join(bad)}; "
-                            f"allowed: {', '.join(LANGUAGES)}")
-    return tuple(dict.fromkeys(str(x) for x in langs))
+    """The bulletin's languages: ``languages`` of ``bulletin.yaml``."""
+    return config.bulletin.languages
 
 
 def _languages(lang: str | Sequence[str] | None, config: Config) -> tuple[str, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 
 import polars as pl
 
@@ -81,7 +82,14 @@ class Schemas:
 
     @classmethod
     def of(cls, contract: Contract, as_of) -> Schemas:
-        return cls(build_screen(contract, as_of), build_schema(contract, as_of))
+        """The schemas of ``contract`` as of a date; built once per (contract, date), which
+        are values (frozen), and Pandera never changes a schema that validates."""
+        return _schemas(cls, contract, as_of)
+
+
+@lru_cache(maxsize=64)
+def _schemas(cls, contract: Contract, as_of) -> Schemas:
+    return cls(build_screen(contract, as_of), build_schema(contract, as_of))
 
 
 def check_batch(frame: pl.DataFrame, contract: Contract, schemas: Schemas, ctx: Context,

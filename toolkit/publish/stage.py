@@ -53,7 +53,13 @@ from toolkit.i18n import format_date, period_words
 from toolkit.periods import Period, parse_period
 from toolkit.publish.audit import AuditError, check_release
 from toolkit.publish.connection import default_period, open_release_connection
-from toolkit.publish.formats import WorkbookInfo, write_csv, write_parquet, write_workbook
+from toolkit.publish.formats import (
+    WorkbookInfo,
+    with_place_names,
+    write_csv,
+    write_parquet,
+    write_workbook,
+)
 from toolkit.publish.meta import (
     Resource,
     changelog_markdown,
@@ -224,8 +230,10 @@ def _stage(out_dir: Path, staging: Path, con: duckdb.DuckDBPyConnection, release
     table_files: dict[str, tuple[PortalFile, ...]] = {}
     parquet_meta = {"release_id": release_id, "as_of": as_of.isoformat(),
                     "publisher": publisher.name, "licence": publisher.licence_id}
-    for name, spec in specs.items():
-        frame = tables[name]
+    published: dict[str, TableSpec] = {}  # as in the files: names beside the ISO codes
+    for name, code_spec in specs.items():
+        frame, spec = with_place_names(tables[name], code_spec)
+        published[name] = spec
         paths = {
             "csv": write_csv(frame, spec, data_dir / f"{name}.csv"),
             "excel_csv": write_csv(frame, spec, data_dir / f"{name}-excel.csv", bom=True),
@@ -238,18 +246,19 @@ def _stage(out_dir: Path, staging: Path, con: duckdb.DuckDBPyConnection, release
             rows[f.path] = frame.height
 
     # the documents of the whole release
+    in_files = [published[s.name] for s in ordered]
     csvs = {s.name: table_files[s.name][0] for s in ordered}
     resources = [Resource(s, csvs[s.name].path, csvs[s.name].sha256, csvs[s.name].bytes,
-                          tables[s.name].height) for s in ordered]
+                          tables[s.name].height) for s in in_files]
     (staging / "datapackage.json").write_bytes(dumps_json(
         datapackage(release_id, as_of, publisher, resources, tables["sources"])))
     file_lists = {n: [f.path for f in table_files[n]] for n in specs}
     table_rows = {n: tables[n].height for n in specs}
     (staging / "dictionary.md").write_bytes(dictionary_markdown(
-        release_id, publisher, ordered, table_rows, file_lists, notes).encode("utf-8"))
+        release_id, publisher, in_files, table_rows, file_lists, notes).encode("utf-8"))
     for lang in LANGS:
         (staging / page_name("dictionary", lang)).write_bytes(dictionary_html(
-            release_id, publisher, ordered, table_rows, file_lists, notes_by_lang[lang],
+            release_id, publisher, in_files, table_rows, file_lists, notes_by_lang[lang],
             lang).encode("utf-8"))
     (staging / "CITATION.txt").write_bytes(citation_text(
         publisher, release_id, as_of, [(s.name, s.title) for s in ordered]).encode("utf-8"))
@@ -322,8 +331,8 @@ def _stage(out_dir: Path, staging: Path, con: duckdb.DuckDBPyConnection, release
         frozenset(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()),
         ())
     write_pages(staging, PageSet(
-        view=view, specs=ordered,
-        tables=[PortalTable(s, tables[s.name].height, table_files[s.name]) for s in ordered],
+        view=view, specs=in_files,
+        tables=[PortalTable(s, tables[s.name].height, table_files[s.name]) for s in in_files],
         documents=documents, extras=extras_listed,
         previous_releases=[release_entry(out_dir / RELEASES / r) for r in sorted(
             (r for r in list_releases(out_dir) if r < release_id), reverse=True)],
