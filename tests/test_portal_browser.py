@@ -24,6 +24,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 ARTIFACTS = Path(__file__).parent / "artifacts"
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 WIDTHS = (1280, 390)
+#: axe audits each page at the phone's width, where layout and contrast are tightest (the
+#: widths test above reads every page at both).
+AXE_WIDTHS = (390,)
 #: Pages to check, relative to the release folder ("" is the landing page at the top).
 PAGES = ("", "index.html", "index.ko.html", "explore/country-khm.html",
          "explore/country-khm.ko.html", "explore/nationality-kor.html", "dictionary.html",
@@ -131,7 +134,7 @@ def test_axe_finds_no_serious_or_critical_violation(site, tmp_path):
         pytest.skip("needs axe-core from npm (npm install)")
     axe = AXE.read_text(encoding="utf-8")
     found: dict[str, list] = {}
-    for width in WIDTHS:
+    for width in AXE_WIDTHS:
         driver = _driver(tmp_path, width)
         try:
             for relative in PAGES:
@@ -145,7 +148,7 @@ def test_axe_finds_no_serious_or_critical_violation(site, tmp_path):
     severe = {page: [v for v in violations if v["impact"] in ("serious", "critical")]
               for page, violations in found.items()}
     assert {page: v for page, v in severe.items() if v} == {}
-    assert len(found) == len(PAGES) * len(WIDTHS)
+    assert len(found) == len(PAGES) * len(AXE_WIDTHS)
 
 
 def test_two_clicks_to_south_koreans_detained_in_cambodia(site, tmp_path):

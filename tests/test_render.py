@@ -560,6 +560,20 @@ def test_a_long_unbroken_value_wraps_inside_the_pdf_page(tmp_path):
     assert re.sub(r"[^Q]", "", text) == long + cell
 
 
+def test_pdf_links_are_absolute_from_the_link_base_and_html_links_stay_relative(tmp_path):
+    from toolkit.bulletin.pdf import PDF_LINK_BASE
+
+    qmd = _doc(tmp_path, "# Top {#top}\n\n[the data](data/detentions.csv), [above](#top) and "
+                         "[elsewhere](https://example.org/x).\n")
+    base = "https://stats.example/open-data/releases/2026-02-28/"
+    pdf = render_pdf(qmd, {PDF_LINK_BASE: base}, tmp_path / "links.pdf", resource_dir=tmp_path)
+    targets = set(re.findall(rb"/URI\s*\(([^)]*)\)", pdf.read_bytes()))
+    assert targets == {(base + "data/detentions.csv").encode(), b"https://example.org/x"}
+    page = render_html(qmd, {PDF_LINK_BASE: base}, tmp_path / "links.html",
+                       resource_dir=tmp_path).read_text(encoding="utf-8")
+    assert 'href="data/detentions.csv"' in page and base not in page
+
+
 # --------------------------------------------------------------------------- browser
 
 

@@ -44,7 +44,7 @@ from toolkit.bulletin.errors import BulletinError
 from toolkit.bulletin.figures import MIN_BASE, Figures, Revision, compute_figures
 from toolkit.bulletin.html import render_html
 from toolkit.bulletin.names import NOT_RETURNED
-from toolkit.bulletin.pdf import render_pdf
+from toolkit.bulletin.pdf import PDF_LINK_BASE, render_pdf
 from toolkit.bulletin.sections import fragments
 from toolkit.bulletin.text import Md, cell, date_words, signed_change, status_words
 from toolkit.config import ROOT, SCAM_LINKS, BulletinSettings, Config, ConfigError, load_config
@@ -209,10 +209,11 @@ def prepare_editions(fig: Figures, config: Config, langs: Sequence[str] = ("en",
     for lang in langs:
         write_fragments, write_metadata = _writer(lang)
         charts = drawn[lang]
-        out.append(BulletinInputs(
-            fig, charts,
-            write_metadata(fig, config, release_id=release_id, next_release=next_release),
-            write_fragments(fig, charts, published), edition(lang)))
+        meta = write_metadata(fig, config, release_id=release_id, next_release=next_release)
+        if release_id:  # a downloaded PDF's links lead to the published release
+            meta[PDF_LINK_BASE] = f"{config.publisher.public_url}releases/{release_id}/"
+        out.append(BulletinInputs(fig, charts, meta, write_fragments(fig, charts, published),
+                                  edition(lang)))
     return out
 
 

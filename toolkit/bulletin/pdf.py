@@ -132,6 +132,12 @@ def _lang_region(front: Mapping[str, Any]) -> tuple[str, str | None]:
     return m.group(1).lower(), (m.group(2).upper() if m.group(2) else None)
 
 
+#: The metadata key of the address relative links of the PDF resolve against (the release's
+#: public folder): a downloaded PDF's links still lead to the files. The HTML keeps them
+#: relative, so a copied release folder works offline.
+PDF_LINK_BASE = "pdf-link-base"
+
+
 def render_pdf(
     qmd_path: str | os.PathLike[str],
     metadata: Mapping[str, Any] | None,
@@ -181,6 +187,9 @@ def render_pdf(
         *[f"--variable=bt-mono-font:{f}" for f in mono],
         *common_args(front),
     ]
+    base = (metadata or {}).get(PDF_LINK_BASE)
+    if base:
+        args.append(f"--metadata=bt-link-base:{base}")
     if region:
         args.append(f"--variable=bt-region:{region}")
     if timestamp is None:

@@ -317,13 +317,17 @@ class Headline:
     note: str = ""  # the published note of the row, where it explains the figure
 
 
+#: The rows of the summary the pages were last drawn from (a page set asks hundreds of times).
+_LAST: list = [None, []]
+
+
 def _rows(summary: pl.DataFrame | None, **where: str) -> list[dict]:
+    """The rows of ``summary`` whose columns hold the values given, in the table's order."""
     if summary is None or summary.is_empty():
         return []
-    frame = summary
-    for column, value in where.items():
-        frame = frame.filter(pl.col(column) == value)
-    return frame.to_dicts()
+    if _LAST[0] is not summary:
+        _LAST[:] = [summary, summary.to_dicts()]
+    return [dict(r) for r in _LAST[1] if all(r[c] == v for c, v in where.items())]
 
 
 def _row(summary: pl.DataFrame | None, **where: str) -> dict | None:

@@ -143,9 +143,27 @@ local function Table(el)
   }))
 end
 
+-- PDF: a relative link (data/x.csv) made absolute from bt-link-base, the release's public
+-- address, so the links of a downloaded PDF still work; anchors (#...) and addresses with a
+-- scheme are kept.
+local function absolute_links(doc)
+  if not is_typst() or doc.meta["bt-link-base"] == nil then return nil end
+  local base = pandoc.utils.stringify(doc.meta["bt-link-base"])
+  if base == "" then return nil end
+  return doc:walk({
+    Link = function(el)
+      local t = el.target
+      if t == "" or t:sub(1, 1) == "#" or t:match("^[%a][%w+.-]*:") then return nil end
+      el.target = base .. t:gsub("^%./", "")
+      return el
+    end,
+  })
+end
+
 -- in this order: figures exist before captions are numbered, captions before tables are wrapped
 return {
   { Div = Div },
   { Pandoc = number_captions },
   { Table = Table },
+  { Pandoc = absolute_links },
 }
