@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from _pytest.mark.structures import ParameterSet
 from hypothesis import settings
 
 #: Property tests run few examples by default, so that ``pytest -m "not slow"`` stays quick;
@@ -27,6 +28,23 @@ def quickly(examples: int, **kwargs) -> settings:
     profile, the profile's count in any other."""
     quick = settings.get_current_profile_name() == "quick"
     return settings(max_examples=examples if quick else settings.default.max_examples, **kwargs)
+
+
+def sampled(cases, every: int = 3, ids=None) -> list:
+    """The cases of a large corpus for ``parametrize``: every ``every``-th in the quick tier,
+    the others marked ``slow`` (the full suite runs them all). ``ids`` names them."""
+    cases = list(cases)
+    names = list(ids) if ids is not None else [None] * len(cases)
+    out = []
+    for i, (case, name) in enumerate(zip(cases, names, strict=True)):
+        marks = () if i % every == 0 else (pytest.mark.slow,)
+        if isinstance(case, ParameterSet):  # a pytest.param already: keep its marks and id
+            out.append(pytest.param(*case.values, marks=(*case.marks, *marks),
+                                    id=case.id if name is None else name))
+            continue
+        values = case if isinstance(case, tuple) else (case,)
+        out.append(pytest.param(*values, marks=marks, id=name))
+    return out
 
 
 def at_length(examples: int, **kwargs) -> settings:

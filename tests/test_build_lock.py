@@ -105,6 +105,7 @@ def test_the_inputs_digest_follows_the_config_and_schemas_folders_in_use(tmp_pat
     assert inputs_digest(raw, day, None, None) not in (default, new_threshold)
 
 
+@pytest.mark.slow  # three builds
 def test_a_new_threshold_in_the_config_folder_in_use_is_rebuilt(tmp_path, monkeypatch):
     raw = ROOT / "tests" / "fixtures" / "publish" / "raw-v1"
     config, out = tmp_path / "config", tmp_path / "out"
@@ -121,6 +122,7 @@ def test_a_new_threshold_in_the_config_folder_in_use_is_rebuilt(tmp_path, monkey
     assert "a count from 1 to 14 suppresses every cell of its row" in notes
 
 
+@pytest.mark.slow  # processes racing
 def test_load_and_publish_are_refused_while_a_build_runs(tmp_path):
     proc = _holder(tmp_path)
     try:

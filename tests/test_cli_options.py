@@ -25,6 +25,7 @@ def test_version_prints_the_version_and_exits_0():
     assert run.stdout.strip() == __version__
 
 
+@pytest.mark.slow  # a fresh process each
 @pytest.mark.parametrize("where", ["before", "after"])
 def test_debug_before_or_after_the_command_shows_the_traceback(tmp_path, where):
     missing = str(tmp_path / "no-such-folder")
@@ -36,6 +37,7 @@ def test_debug_before_or_after_the_command_shows_the_traceback(tmp_path, where):
     assert "CliError: raw data folder" in run.stderr
 
 
+@pytest.mark.slow  # a fresh process
 def test_without_debug_an_error_is_one_line_and_exit_2(tmp_path):
     missing = tmp_path / "no-such-folder"
     run = toolkit("validate", "--raw", str(missing))
@@ -58,6 +60,7 @@ def test_every_command_lists_debug_in_its_help():
     assert result.exit_code == 0
 
 
+@pytest.mark.slow  # fresh processes
 def test_bulletin_lang_picks_an_edition_of_a_preview_only(tmp_path):
     def run(*args: str) -> tuple[int, str]:
         done = subprocess.run([sys.executable, "-c", "from toolkit.cli import main; main()",

@@ -161,6 +161,7 @@ def test_misuse_exits_2_with_one_line_and_no_traceback(args, message, monkeypatc
     assert "Traceback" not in err + out
 
 
+@pytest.mark.slow  # a fresh process each
 @pytest.mark.parametrize("args, message", [MISUSE[0], MISUSE[-1]])
 def test_misuse_in_a_fresh_process_exits_2_with_one_line_and_no_traceback(args, message):
     done = module(*args)

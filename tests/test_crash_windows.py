@@ -33,6 +33,8 @@ from toolkit.publish import PublishError, publish_release
 from toolkit.publish.portal import releases_index_html
 from toolkit.publish.release import SWITCH_STEPS, pid_alive
 
+pytestmark = pytest.mark.slow  # every test publishes the scenarios again and again
+
 ROOT = Path(__file__).resolve().parent.parent
 V1, V2 = V1_AS_OF.isoformat(), V2_AS_OF.isoformat()
 
@@ -207,6 +209,7 @@ def scenarios(tmp_path_factory) -> dict[str, Scenario]:
 ALL = ("fresh", "newer", "same id", "older", "legacy")
 
 
+@pytest.mark.slow  # every switch of five scenarios
 def test_the_scenarios_go_through_every_step(scenarios, tmp_path):
     names = {n: [s for s, when in steps_of(scenarios[n], tmp_path / n) if when == "before"]
              for n in ALL}
@@ -320,6 +323,7 @@ def test_a_full_disk_at_each_step_is_undone_and_named(scenarios, tmp_path, name)
     assert_clean(out, scenario.final)
 
 
+@pytest.mark.slow  # a publish per rename
 def test_a_full_disk_at_any_rename_or_link_is_undone(scenarios, tmp_path, monkeypatch):
     """ENOSPC from the n-th os.rename, os.replace or os.symlink of a publish, for every n."""
     scenario = scenarios["newer"]
@@ -355,6 +359,7 @@ def test_a_full_disk_at_any_rename_or_link_is_undone(scenarios, tmp_path, monkey
     assert_clean(out, V2)
 
 
+@pytest.mark.slow  # the scenarios' publishes
 def test_a_full_disk_while_staging_names_the_stage(scenarios, tmp_path):
     scenario = scenarios["newer"]
     out = scenario.copy(tmp_path / "out")
@@ -402,6 +407,7 @@ def test_warehouse_copies_of_dead_loads_are_removed_and_live_ones_kept(scenarios
         live.wait()
 
 
+@pytest.mark.slow  # a killed publish in a fresh process
 def test_the_next_build_cleans_up_after_a_killed_publish(scenarios, tmp_path):
     from toolkit.build import build
 

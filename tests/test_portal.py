@@ -28,6 +28,8 @@ from toolkit.publish.portal import Cell, feed_xml, headlines
 from toolkit.publish.portal_words import header
 from toolkit.publish.privacy import column_hit
 
+pytestmark = pytest.mark.slow  # the shipped data published with its bulletin, and more publishes
+
 ATOM = "{http://www.w3.org/2005/Atom}"
 V1, V2 = V1_AS_OF.isoformat(), V2_AS_OF.isoformat()
 

@@ -672,6 +672,7 @@ def test_dictionary_citation_and_manifest(release_v1):
 # --------------------------------------------------------------------------- determinism
 
 
+@pytest.mark.slow  # two publishes
 def test_same_warehouse_and_as_of_give_byte_identical_files(tmp_path, warehouse_v1):
     first = fresh_out(tmp_path, warehouse_v1, "a")
     second = fresh_out(tmp_path, warehouse_v1, "b")
@@ -690,6 +691,7 @@ def test_same_warehouse_and_as_of_give_byte_identical_files(tmp_path, warehouse_
 # --------------------------------------------------------------------------- releases, revisions
 
 
+@pytest.mark.slow  # a second release
 def test_revisions_between_two_releases(two_releases):
     out, first, second = two_releases
     assert second.previous is not None and second.previous.release_id == "2025-06-30"
@@ -819,6 +821,7 @@ def _bulletin_extra(ctx):
     return [path]
 
 
+@pytest.mark.slow  # several publishes
 def test_a_failed_publish_leaves_the_last_good_release(tmp_path, warehouse_v1):
     out = fresh_out(tmp_path, warehouse_v1)
     publish_release(out)
@@ -845,6 +848,7 @@ def test_a_failed_publish_leaves_the_last_good_release(tmp_path, warehouse_v1):
     assert 'href="bulletin.html"' in (release.dir / "index.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow  # a killed process
 def test_a_run_killed_while_replacing_a_release_is_repaired(tmp_path, warehouse_v1):
     out = fresh_out(tmp_path, warehouse_v1)
     publish_release(out)
@@ -939,6 +943,7 @@ def test_the_publishers_own_contacts_are_accepted():
     assert value_hits("call +82 2-1234-5679", frozenset({"82212345678"})) != []
 
 
+@pytest.mark.slow  # the shipped data published
 def test_the_shipped_data_publishes_without_false_positives(tmp_path):
     out = tmp_path / "out"
     build_warehouse(REPO / "data" / "raw", out, dt.date(2026, 11, 28))

@@ -24,6 +24,8 @@ from toolkit.bulletin.shortcodes import DATE_FIELDS, format_date
 from toolkit.checks import validate
 from toolkit.periods import parse_period
 
+pytestmark = pytest.mark.slow  # the bulletin's Quarto inputs are rendered first
+
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "reports"
 AS_OF = dt.date(2026, 11, 28)
@@ -91,6 +93,7 @@ def fragments(all_fragments, lang) -> dict[str, str]:
 # --------------------------------------------------------------------------- front matter
 
 
+@pytest.mark.slow  # renders the bulletin's inputs
 @edition
 def test_fields_quarto_parses_as_dates_hold_literal_dates(built, metadata, lang):
     front = _front_matter(REPORTS / EDITIONS[lang]["qmd"])

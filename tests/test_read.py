@@ -8,7 +8,7 @@ import io
 import openpyxl
 import polars as pl
 import pytest
-from conftest import AS_OF, base_rows, to_csv
+from conftest import AS_OF, base_rows, sampled, to_csv
 
 from toolkit.checks import EXIT_UNUSABLE, validate
 from toolkit.contracts import load_contracts
@@ -264,7 +264,7 @@ def _bad_persons_csv(line_end: str = "\n") -> str:
     return to_csv(header, rows, line_end)
 
 
-@pytest.mark.parametrize("name, text, row, extra", [
+@pytest.mark.parametrize("name, text, row, extra", sampled([
     ("detentions-lf", _bad_persons_csv(), 3, ""),
     ("detentions-crlf", _bad_persons_csv("\r\n"), 3, ""),
     ("detentions-classic-mac-cr", _bad_persons_csv("\r"), 3, ""),
@@ -278,7 +278,7 @@ def _bad_persons_csv(line_end: str = "\n") -> str:
         "DET-001,", "DET-001,").replace(",National Police,", ',"National\nPolice\nunit",'), 3,
      " (row 3 starts on line 5 of the file)"),
     ("detentions-no-final-newline", _bad_persons_csv().rstrip("\n"), 3, ""),
-])
+], every=3))
 def test_odd_but_valid_csv_layouts_keep_the_row_a_person_counts(name, text, row, extra,
                                                                 make_raw):
     result = validate(make_raw(name, {f"detentions/{name}.csv": text}, drop=["detentions"]),
@@ -362,7 +362,8 @@ UNREADABLE = [
 
 # Named by file: a workbook's bytes hold the time it was made, and every test process
 # (pytest-xdist's workers) must collect the same test ids.
-@pytest.mark.parametrize("name, content, reason", UNREADABLE, ids=[c[0] for c in UNREADABLE])
+@pytest.mark.parametrize("name, content, reason",
+                         sampled(UNREADABLE, every=2, ids=[c[0] for c in UNREADABLE]))
 def test_an_unreadable_file_is_named_with_its_reason(name, content, reason, make_raw):
     result = validate(make_raw(name.rsplit(".", 1)[0], {f"detentions/{name}": content}), AS_OF)
     assert outcome(result) == [

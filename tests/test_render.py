@@ -577,6 +577,7 @@ def test_pdf_links_are_absolute_from_the_link_base_and_html_links_stay_relative(
 # --------------------------------------------------------------------------- browser
 
 
+@pytest.mark.slow  # a browser
 @pytest.mark.browser
 @pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian chromium not installed")
 def test_chart_draws_in_headless_chromium_without_errors(rendered):

@@ -128,6 +128,7 @@ def test_a_load_that_fails_midway_leaves_the_previous_warehouse_intact(tmp_path,
     assert sorted(p.name for p in tmp_path.iterdir()) == ["warehouse.duckdb"]
 
 
+@pytest.mark.slow  # loads twice
 def test_load_over_a_copy_replaces_it(tmp_path):
     raw = tmp_path / "raw"
     shutil.copytree(SHIPPED, raw)

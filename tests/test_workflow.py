@@ -150,6 +150,7 @@ def _run_plan(workflow: dict, folder: Path, event: str, as_of: str,
     return dict(pairs)
 
 
+@pytest.mark.slow  # a year of days
 def test_scheduled_runs_publish_on_planned_days_only_with_the_calendars_period(
         workflow, calendar, tmp_path):
     planned: PlannedRelease = calendar.releases[-1]

@@ -23,6 +23,7 @@ import csv
 import io
 import itertools
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
@@ -39,7 +40,12 @@ _CSV_FIELD_LIMIT = 2**31 - 1
 
 
 def _schema(width: int) -> dict[str, pl.DataType]:
-    return {f"c{i}": pl.String() for i in range(width)}
+    return dict(_columns(width))
+
+
+@lru_cache(maxsize=16)
+def _columns(width: int) -> tuple[tuple[str, pl.DataType], ...]:
+    return tuple((f"c{i}", pl.String()) for i in range(width))
 
 
 def _record_text(path: Path, first_line: int, last_line: int) -> bytes:
