@@ -26,8 +26,9 @@ from toolkit.ingest import UnreadableFile, WholeFile, read_file
 CHECKS = {"suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                      HealthCheck.data_too_large]}
 #: Examples of a property that only reads (quick run, at length); of one that validates a folder.
+#: HYPOTHESIS_PROFILE=thorough runs 1,000 of each.
 READS = (20, 200)
-VALIDATES = (3, 25)
+VALIDATES = (3, 15)
 
 DET_HEADER = base_rows("detentions")[0]
 

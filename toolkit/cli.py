@@ -213,8 +213,9 @@ def parse_period_opt(value: str | None):
 def _print_release(release, out_dir: Path) -> None:
     out.print(f"Release {release.release_id} (period {release.period.label}): "
               f"{len(release.files)} files in {release.dir}")
-    if (out_dir / "index.html").is_file():
-        out.print(f"  portal: {out_dir / 'index.html'}")
+    portal = release.dir.parent.parent / "index.html"  # the top of --out
+    if portal.is_file():
+        out.print(f"  portal: {portal}")
     for name in ("index.html", "bulletin.html", "bulletin.pdf", "bulletin.ko.html",
                  "bulletin.ko.pdf"):
         if (release.dir / name).is_file():
