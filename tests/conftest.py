@@ -8,12 +8,20 @@ import datetime as dt
 import io
 import os
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from _pytest.mark.structures import ParameterSet
 from hypothesis import settings
+
+#: Compiled modules are cached during the tests whatever PYTHONDONTWRITEBYTECODE says (some
+#: machines set it): without the cache every process (each xdist worker, each command a test
+#: starts) compiles every module again, and pytest rewrites the asserts of every test module,
+#: seconds per process.
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 #: Property tests run few examples by default, so that ``pytest -m "not slow"`` stays quick;
 #: each keeps a ``slow`` variant at full length (``at_length``), which the full suite runs.

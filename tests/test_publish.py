@@ -758,6 +758,7 @@ def test_revisions_between_two_releases(two_releases):
     assert 'href="../2025-06-30/index.html"' in index
 
 
+@pytest.mark.slow  # three publishes
 def test_publishing_an_earlier_as_of_keeps_the_newest_release_current(two_releases, tmp_path):
     out, first, second = two_releases
     copy = tmp_path / "copy"

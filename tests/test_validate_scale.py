@@ -48,7 +48,8 @@ def write(frame: pl.DataFrame, path, fmt: str) -> None:
 
 
 # A workbook of thousands of rows takes seconds to write and read: the full suite reads it.
-@pytest.mark.parametrize("fmt", ["csv", pytest.param("xlsx", marks=pytest.mark.slow), "parquet"])
+@pytest.mark.slow  # thousands of rows in each format
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet"])
 def test_one_wrong_cell_among_thousands(fmt, make_raw):
     raw = make_raw(f"detentions-one-bad-date-{fmt}")
     name = f"detentions/detentions-5000-rows-one-bad-date.{fmt}"
