@@ -261,7 +261,9 @@ def write_workbook(path: Path, info: WorkbookInfo,
     contents = wb.add_worksheet("Contents")
     contents.write_string(0, 0, "Contents", title)
     contents.write_string(1, 0, "This worksheet contains one table.")
-    contents.write_row(2, 0, ["Worksheet", "Table", "Number of rows"], bold)
+    contents.add_table(2, 0, 2 + max(len(tables), 1), 2, {
+        "name": "t_contents", "style": "Table Style Light 1", "autofilter": False,
+        "columns": [{"header": h} for h in ("Worksheet", "Table", "Number of rows")]})
     for i, (spec, frame) in enumerate(tables, start=3):
         contents.write_url(i, 0, f"internal:'{spec.name}'!A1", link, string=spec.name)
         contents.write_string(i, 1, spec.title)
@@ -274,7 +276,9 @@ def write_workbook(path: Path, info: WorkbookInfo,
     notes.write_string(0, 0, "Notes", title)
     notes.write_string(1, 0, "This worksheet contains one table. Column headers of the tables "
                              "refer to these notes.")
-    notes.write_row(2, 0, ["Note number", "Note", "Note text"], bold)
+    notes.add_table(2, 0, 2 + max(len(numbered), 1), 2, {
+        "name": "t_notes", "style": "Table Style Light 1", "autofilter": False,
+        "columns": [{"header": h} for h in ("Note number", "Note", "Note text")]})
     for i, (ref, heading, text) in enumerate(numbered, start=3):
         notes.write_string(i, 0, ref)
         notes.write_string(i, 1, heading)

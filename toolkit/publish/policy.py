@@ -268,8 +268,8 @@ def policy_sentences(policy: Policy) -> tuple[str, str]:
     kind = ("compiled from public sources" if policy.profile == "public_sources" else
             "administrative returns" if policy.profile == "administrative" else
             f"published under profile {policy.profile}")
-    first = (f"The records are {kind}, published one row per event in the open files without "
-             f"{'; '.join(parts)}." if parts else
+    first = (f"The records are {kind}, published one row per event in the open files, with "
+             f"these withheld or coarsened: {'; '.join(parts)}." if parts else
              f"The records are {kind}, published one row per event in the open files.")
     if policy.protect_breakdowns:
         second = ("In the tables by sex and age, a count from 1 to "

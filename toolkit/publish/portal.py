@@ -49,6 +49,7 @@ from markupsafe import Markup
 from toolkit import __version__
 from toolkit.config import Publisher
 from toolkit.i18n import (
+    SEVERAL,
     TOTAL,
     country_name,
     format_date,
@@ -122,7 +123,14 @@ def environment() -> jinja2.Environment:
     env.filters["size"] = file_size
     env.filters["number"] = format_number
     env.globals["version"] = __version__
+    env.globals["nationals_of"] = nationals_of
     return env
+
+
+def nationals_of(code: str, name: str) -> str:
+    """"Nationals of South Korea"; for XXX, "People of several or unspecified nationalities"."""
+    return ("People of several or unspecified nationalities" if code == SEVERAL
+            else f"Nationals of {name}")
 
 
 def render(template: str, **values) -> str:
@@ -562,6 +570,9 @@ def place_page(view: ReleaseView, kind: str, code: str, lang: str) -> PlacePage:
 
 def chart_title(kind: str, name: str, lang: str) -> str:
     if lang == "en":
+        if kind == "nationality" and name == nationality_name(SEVERAL, "en"):
+            return ("People of several or unspecified nationalities detained and repatriated, "
+                    "by period")
         where = f"in {name}" if kind == "country" else f"with the nationality of {name}"
         return f"People detained and repatriated {where}, by period"
     where = f"{name}에서" if kind == "country" else f"{name} 국적"

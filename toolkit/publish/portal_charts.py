@@ -142,7 +142,8 @@ def bulletin_charts(page: str) -> list[tuple[str, str, dict[str, Any]]]:
 def source_text(publisher: Publisher, release_id: str, as_of_words: str, lang: str
                 ) -> tuple[str, str]:
     """The footer of a reusable chart: the source, release and licence; and the address."""
-    url = f"{publisher.public_url}releases/{release_id}/{CHARTS}.html"
+    page = f"{CHARTS}.html" if lang == "en" else f"{CHARTS}.{lang}.html"
+    url = f"{publisher.public_url}releases/{release_id}/{page}"
     if lang == "en":
         return (f"Source: {publisher.name}, {publisher.title}, release {release_id} (data as "
                 f"of {as_of_words}). Licence: {publisher.licence_id}.", url)
