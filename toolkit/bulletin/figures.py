@@ -254,6 +254,17 @@ class Figures:
         return "quarter" if "Q" in self.period.label else "month"
 
     @property
+    def latest_findings(self) -> list[tuple[Finding, Count | None]]:
+        """Each group's latest reconciliation finding up to the period's end, in order of
+        country and nationality, with the group's figure at the period's end (None when the
+        group has none)."""
+        latest: dict[tuple[str, str], Finding] = {}
+        for finding in self.reconciliation:  # ordered by group, then date
+            latest[(finding.country, finding.nationality)] = finding
+        at_end = {(g.country, g.nationality): g.not_returned for g in self.groups}
+        return [(f, at_end.get(key)) for key, f in sorted(latest.items())]
+
+    @property
     def negative_groups(self) -> list[Group]:
         """Groups whose published figure at the period's end is below zero."""
         return [g for g in self.groups

@@ -578,22 +578,19 @@ def not_returned_section(fig: Figures, charts: dict[str, Chart]) -> Md:
                     "reported_vs_recorded). They never measure quite the same thing: the "
                     f"derived figure is {NOT_RETURNED_SHORT}."))
     out.append(comparisons_table(fig))
-    latest: dict[tuple[str, str], Any] = {}
-    for finding in fig.reconciliation:
-        latest[(finding.country, finding.nationality)] = finding
+    latest = fig.latest_findings
     if latest:
         out.append(para(Md("**"), "Reconciliation findings.", Md("**"),
                         " On the days below, the records of a group show more people repatriated "
                         "than detained, even counting each detention from the first day its "
                         "imprecise date may stand for (published as the table "
                         "reconciliation_findings); the latest such day of each group is shown:"))
-        at_end = {(g.country, g.nationality): g.not_returned for g in fig.groups}
         items = []
-        for (country, nationality), fnd in sorted(latest.items()):
+        for fnd, now in latest:
+            country, nationality = fnd.country, fnd.nationality
             detained = ("none as detained there" if fnd.detained_to_date == 0
                         else f"{num(fnd.detained_to_date)} as detained there")
             records = ", ".join(fnd.record_ids)
-            now = at_end.get((country, nationality))
             later = (f" At {end} the figure is {cell(now)}."
                      if now is not None and now.available else "")
             items.append(md(

@@ -628,22 +628,19 @@ def not_returned_section(fig: Figures, charts: dict[str, Chart]) -> Md:
                     "정확히 같은 것을 측정하지는 않는다. 기록에서 도출한 수치는 "
                     f"{NOT_RETURNED_SHORT}."))
     out.append(comparisons_table(fig))
-    latest: dict[tuple[str, str], Any] = {}
-    for finding in fig.reconciliation:
-        latest[(finding.country, finding.nationality)] = finding
+    latest = fig.latest_findings
     if latest:
         out.append(para(Md("**"), "정합성 점검 결과.", Md("**"),
                         " 아래 날짜에는 한 집단의 기록에서 송환 인원이 구금 인원보다 많았다. "
                         "날짜가 정확하지 않은 구금을 그 날짜가 나타낼 수 있는 첫날부터 셈해도 "
                         "마찬가지다(공표 표 reconciliation_findings). 집단마다 가장 늦은 날짜를 "
                         "제시한다:"))
-        at_end = {(g.country, g.nationality): g.not_returned for g in fig.groups}
         items = []
-        for (country, nationality), fnd in sorted(latest.items()):
+        for fnd, now in latest:
+            country, nationality = fnd.country, fnd.nationality
             detained = ("구금 기록은 없었다" if fnd.detained_to_date == 0
                         else f"구금 기록은 {persons(fnd.detained_to_date)}이었다")
             ids = ", ".join(fnd.record_ids)
-            now = at_end.get((country, nationality))
             later = (f" {end} 기준 수치: {cell(now)}."
                      if now is not None and now.available else "")
             items.append(md(
