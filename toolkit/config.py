@@ -100,9 +100,7 @@ class Disclosure:
     @property
     def policy(self):
         """The :class:`toolkit.publish.policy.Policy` this describes (checked when read)."""
-        from toolkit.publish.policy import load_policy  # the publish package imports config
-
-        return load_policy(self)
+        return _checked_policy(self, None)
 
 
 @dataclass(frozen=True)
@@ -322,10 +320,19 @@ def read_disclosure(path: Path) -> Disclosure:
         for column, treatment in columns.items():
             fields.append((str(dataset), str(column), str(treatment)))
     disclosure = Disclosure(threshold=threshold, profile=profile, fields=tuple(fields))
-    from toolkit.publish.policy import load_policy  # the publish package imports config
-
-    load_policy(disclosure, str(path))  # checks the profile and fields against the contracts
+    _checked_policy(disclosure, path)  # the profile and fields, against the contracts
     return disclosure
+
+
+def _checked_policy(disclosure: Disclosure, path: Path | None):
+    """The policy ``disclosure`` describes; a :class:`ConfigError` naming the file if it cannot
+    be enforced."""
+    from toolkit.publish.policy import CONFIG_FILE, PolicyError, load_policy
+
+    try:
+        return load_policy(disclosure, str(path) if path is not None else CONFIG_FILE)
+    except PolicyError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def read_limits(path: Path) -> Limits:

@@ -184,8 +184,7 @@ def _width(values: Sequence[str], header: str) -> float:
 def _label_columns(spec: TableSpec) -> list[str]:
     """The enumerated columns whose values get a column of labels in the workbook."""
     from toolkit.i18n import KINDS
-    from toolkit.publish.portal import value_label
-    from toolkit.publish.portal_words import EXTRA_LABELS
+    from toolkit.publish.portal_words import EXTRA_LABELS, value_label
 
     def says_more(column: str, values: Sequence[str]) -> bool:
         return any(value_label(column, v, "en").lower() != v.replace("_", " ").lower()
@@ -302,8 +301,7 @@ def _note_refs(column: str, refs: dict[str, str]) -> list[str]:
 
 def _table_sheet(wb, spec: TableSpec, frame: pl.DataFrame, info: WorkbookInfo,
                  refs: dict[str, str], title_fmt, date_fmt) -> None:
-    from toolkit.publish.portal import value_label
-    from toolkit.publish.portal_words import header
+    from toolkit.publish.portal_words import header, value_label
 
     frame, spec = with_place_names(frame, spec)
     labelled = set(_label_columns(spec))

@@ -29,7 +29,8 @@ the notes on a death are never published (they describe the person). A field a p
 breakdown counts (:data:`~toolkit.publish.breakdowns.SOURCE_FIELDS`) must be withheld, or anyone
 could count the suppressed cells from the event file. A required field cannot be withheld: the
 summaries are checked against it. :func:`load_policy` refuses a configuration that breaks any of
-this, with a :class:`~toolkit.config.ConfigError` that names the field.
+this, with a :class:`PolicyError` that names the field (:mod:`toolkit.config`, which checks
+``disclosure.yaml`` when it reads it, reports it as a ``ConfigError``).
 """
 
 from __future__ import annotations
@@ -37,17 +38,25 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import polars as pl
 
-from toolkit.config import ConfigError
 from toolkit.contracts import ALL_DATASETS, load_contracts, schemas_dir
 from toolkit.publish.breakdowns import AGE_BANDS, SOURCE_FIELDS
 from toolkit.publish.specs import MONTH_PATTERN, Field, TableSpec
 
-if TYPE_CHECKING:
-    from toolkit.config import Disclosure
+
+class PolicyError(ValueError):
+    """A publication policy that cannot be enforced; the message names the field."""
+
+
+class Disclosure(Protocol):
+    """What ``disclosure.yaml`` says (:class:`toolkit.config.Disclosure`)."""
+
+    threshold: int
+    profile: str
+    fields: tuple[tuple[str, str, str], ...]
 
 PUBLISH, COARSEN, WITHHOLD = "publish", "coarsen", "withhold"
 TREATMENTS = (PUBLISH, COARSEN, WITHHOLD)
@@ -124,51 +133,51 @@ def protects_breakdowns(policy: Policy) -> bool:
 
 def load_policy(disclosure: Disclosure, where: str = CONFIG_FILE) -> Policy:
     """The policy ``config/disclosure.yaml`` describes (read into ``disclosure``): its profile
-    with the fields it sets, checked against the contracts. Raises :class:`ConfigError` that
+    with the fields it sets, checked against the contracts. Raises :class:`PolicyError` that
     names ``where`` and the field."""
     try:
         return _load_policy(disclosure.threshold, disclosure.profile, disclosure.fields,
                             str(schemas_dir()))
-    except ConfigError as exc:
-        raise ConfigError(f"{where}: {exc}") from None
+    except PolicyError as exc:
+        raise PolicyError(f"{where}: {exc}") from None
 
 
 @cache
 def _load_policy(threshold: int, profile: str, overrides: tuple[tuple[str, str, str], ...],
                  schemas: str) -> Policy:
     if profile not in PROFILES:
-        raise ConfigError(f"profile {profile!r} is not one of {', '.join(PROFILES)}")
+        raise PolicyError(f"profile {profile!r} is not one of {', '.join(PROFILES)}")
     chosen = PROFILES[profile]
     contracts = load_contracts(Path(schemas))
     treatments: dict[tuple[str, str], str] = {}
     for dataset, field, treatment in chosen.fields + overrides:
         where = f"{dataset}.{field}"
         if dataset not in contracts:
-            raise ConfigError(f"{where}: no dataset {dataset!r}; the datasets are "
+            raise PolicyError(f"{where}: no dataset {dataset!r}; the datasets are "
                               f"{', '.join(ALL_DATASETS)}")
         contract = contracts[dataset]
         if field not in contract.public_columns:
-            raise ConfigError(f"{where}: {dataset} has no published column {field!r}; its "
+            raise PolicyError(f"{where}: {dataset} has no published column {field!r}; its "
                               f"columns are {', '.join(contract.public_columns)}")
         if treatment not in TREATMENTS:
-            raise ConfigError(f"{where}: {treatment!r} is not one of {', '.join(TREATMENTS)}")
+            raise PolicyError(f"{where}: {treatment!r} is not one of {', '.join(TREATMENTS)}")
         column = contract.column(field)
         if treatment == COARSEN and _coarsened(field, column.type) is None:
-            raise ConfigError(f"{where}: only an age or a date can be coarsened (to an age "
+            raise PolicyError(f"{where}: only an age or a date can be coarsened (to an age "
                               "band or a month)")
         if treatment == WITHHOLD and column.required:
-            raise ConfigError(f"{where}: a required column cannot be withheld; the summaries "
+            raise PolicyError(f"{where}: a required column cannot be withheld; the summaries "
                               "are checked against it (coarsen a date instead)")
         treatments[(dataset, field)] = treatment
     for (dataset, field), allowed in ALWAYS.items():
         if treatments.get((dataset, field), PUBLISH) not in allowed:
-            raise ConfigError(f"{dataset}.{field} must be "
+            raise PolicyError(f"{dataset}.{field} must be "
                               f"{' or '.join(allowed)} in every profile: deaths are people")
     if chosen.protect_breakdowns:
         for name, (dataset, fields) in SOURCE_FIELDS.items():
             for field in fields:
                 if treatments.get((dataset, field), PUBLISH) != WITHHOLD:
-                    raise ConfigError(
+                    raise PolicyError(
                         f"{dataset}.{field} must be withheld under profile "
                         f"{profile}, which protects {name}: from the open {dataset} file "
                         "anyone could count its suppressed cells")
@@ -176,7 +185,7 @@ def _load_policy(threshold: int, profile: str, overrides: tuple[tuple[str, str, 
         for name, (dataset, fields) in SOURCE_FIELDS.items():
             for field in fields:
                 if treatments.get((dataset, field), PUBLISH) == WITHHOLD:
-                    raise ConfigError(
+                    raise PolicyError(
                         f"{dataset}.{field} is withheld, but profile {profile} "
                         f"publishes {name} unsuppressed: choose a profile that protects it")
     order = list(treatments)  # then in contract order, dataset by dataset
@@ -216,7 +225,7 @@ def public_spec(spec: TableSpec, policy: Policy) -> TableSpec:
         elif treatment == COARSEN:
             coarse = _coarsened(f.name, f.type)
             if coarse is None:  # load_policy refuses this; a spec not from a contract may not
-                raise ConfigError(f"{CONFIG_FILE}: {spec.name}.{f.name} cannot be coarsened")
+                raise PolicyError(f"{CONFIG_FILE}: {spec.name}.{f.name} cannot be coarsened")
             fields.append(replace(coarse, required=f.required))
         else:
             fields.append(f)
@@ -238,7 +247,7 @@ def apply(frame: pl.DataFrame, spec_name: str, policy: Policy) -> pl.DataFrame:
             dtype = frame.schema[name]
             coarse = _coarsened(name, "date" if dtype == pl.Date else "integer")
             if coarse is None:
-                raise ConfigError(f"{CONFIG_FILE}: {spec_name}.{name} cannot be coarsened")
+                raise PolicyError(f"{CONFIG_FILE}: {spec_name}.{name} cannot be coarsened")
             if dtype == pl.Date:
                 out.append(pl.col(name).dt.strftime("%Y-%m").alias(coarse.name))
             else:

@@ -66,6 +66,8 @@ from toolkit.publish.meta import (
     constraints_text,
     dataset_citation,
 )
+from toolkit.publish.portal_charts import BULLETINS, embed_snippet, series_svg
+from toolkit.publish.portal_words import value_label
 from toolkit.publish.specs import STATUS_MEANING, STATUS_ORDER, TableSpec
 
 LANGS = ("en", "ko")
@@ -79,8 +81,6 @@ FEATURED_NATIONALITY = "KOR"
 EXPLORE = "explore"
 FEED = "feed.xml"
 #: The bulletin's files, by language: (HTML, PDF).
-BULLETINS = {"en": ("bulletin.html", "bulletin.pdf"), "ko": ("bulletin.ko.html",
-                                                             "bulletin.ko.pdf")}
 
 
 @dataclass(frozen=True)
@@ -541,7 +541,6 @@ def _series(rows: list[dict], lang: str) -> list[SeriesRow]:
 
 
 def place_page(view: ReleaseView, kind: str, code: str, lang: str) -> PlacePage:
-    from toolkit.publish.portal_charts import series_svg
 
     other = "nationality" if kind == "country" else "country"
     name_of = country_name if kind == "country" else nationality_name
@@ -580,19 +579,6 @@ def chart_title(kind: str, name: str, lang: str) -> str:
 
 
 # --------------------------------------------------------------------------- enumerations
-
-
-def value_label(column: str, value: object, lang: str) -> str:
-    """A reader's name of an enumerated value of a published column (the code as it is when
-    there is none)."""
-    from toolkit.i18n import KINDS
-
-    text = str(value)
-    if column in words.EXTRA_LABELS:
-        return words.EXTRA_LABELS[column][lang].get(text, text)
-    kind = ("qualifier" if column == "qualifier" or column.endswith("_qualifier")
-            else column if column in KINDS else None)
-    return label(kind, text, lang) if kind else text
 
 
 def constraints_words(spec: TableSpec, column: str, lang: str) -> str:
@@ -756,11 +742,20 @@ FORMAT_NOTES_KO = (
 )
 
 
+def charts_page(pages: PageSet, lang: str, values: dict[str, object]) -> str:
+    """``charts.html`` / ``charts.ko.html``: the charts of the edition in ``lang``."""
+    view = pages.view
+    charts = [c for c in pages.charts if c.lang == lang]
+    if not charts:  # an edition without charts of its own shows the other's
+        charts = list(pages.charts)
+    return render(page_name("charts", lang), **values, charts=[
+        (c, embed_snippet(c, view.publisher, view.release_id)) for c in charts])
+
+
 def write_pages(staging: Path, pages: PageSet) -> list[Path]:
     """Write the pages of the release into ``staging`` (the release page, the place pages, the
     charts page and the feed; the data dictionaries are written with the metadata, by
     :func:`dictionary_html`); return their paths."""
-    from toolkit.publish.portal_charts import charts_page
 
     view = pages.view
     written: list[Path] = []

@@ -22,27 +22,34 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from markupsafe import Markup
 
 from toolkit.config import Publisher
 
-if TYPE_CHECKING:
-    from toolkit.publish.portal import PageSet, SeriesRow
+
+class SeriesPoint(Protocol):
+    """A period of a series: its words and its cells by measure (``portal.SeriesRow``)."""
+
+    words: str
+    cells: dict[str, Any]
 
 #: Okabe & Ito (2008): blue and vermillion, 5.2:1 and 3.9:1 against white.
 COLOURS = {"detained": "#0072B2", "repatriated": "#D55E00"}
 INK, MUTED = "#1b1b1b", "#505a5f"
 WIDTH = 360
 CHARTS = "charts"
+#: Each edition's bulletin files, by language: (HTML, PDF).
+BULLETINS = {"en": ("bulletin.html", "bulletin.pdf"),
+             "ko": ("bulletin.ko.html", "bulletin.ko.pdf")}
 
 
 def _esc(text: object) -> str:
     return html.escape(str(text))
 
 
-def series_svg(series: Sequence[SeriesRow], lang: str, *, title: str, chart_id: str) -> Markup:
+def series_svg(series: Sequence[SeriesPoint], lang: str, *, title: str, chart_id: str) -> Markup:
     """An inline SVG of people detained and repatriated in each period of ``series``."""
     from toolkit.publish.portal_words import MEASURE_SHORT
 
@@ -83,7 +90,7 @@ def series_svg(series: Sequence[SeriesRow], lang: str, *, title: str, chart_id: 
     return Markup("".join(out))
 
 
-def _description(series: Sequence[SeriesRow], lang: str) -> str:
+def _description(series: Sequence[SeriesPoint], lang: str) -> str:
     if not series:
         return "No figures." if lang == "en" else "수치가 없습니다."
     first, last = series[0].words, series[-1].words
@@ -215,8 +222,6 @@ def write_chart_images(release_dir: Path, publisher: Publisher, release_id: str,
     """Draw every chart of the release's bulletin editions as ``charts/<id>[.<lang>].svg`` and
     ``.png`` with its footer; return the charts and the files written (none without a
     bulletin)."""
-    from toolkit.publish.portal import BULLETINS
-
     pages = [(lang, release_dir / html_name) for lang, (html_name, _) in BULLETINS.items()
              if (release_dir / html_name).is_file()]
     if not pages:
@@ -265,15 +270,3 @@ def embed_snippet(chart: ReusableChart, publisher: Publisher, release_id: str) -
             f'<a href="{html.escape(base + page)}">'
             f'{html.escape(name)}</a>, {html.escape(publisher.licence_id)}.</figcaption>\n'
             f'</figure>')
-
-
-def charts_page(pages: PageSet, lang: str, values: dict[str, Any]) -> str:
-    """``charts.html`` / ``charts.ko.html``: the charts of the edition in ``lang``."""
-    from toolkit.publish.portal import page_name, render
-
-    view = pages.view
-    charts = [c for c in pages.charts if c.lang == lang]
-    if not charts:  # an edition without charts of its own shows the other's
-        charts = list(pages.charts)
-    return render(page_name("charts", lang), **values, charts=[
-        (c, embed_snippet(c, view.publisher, view.release_id)) for c in charts])

@@ -327,3 +327,16 @@ EXTRA_LABELS = {
 #: The series' title in Korean (the bulletin's, toolkit/bulletin/sections_ko.py); English: the
 #: publisher's title (config/publisher.yaml).
 TITLE_KO = "온라인 스캠 단지 관련 구금·송환·사망 통계"
+
+
+def value_label(column: str, value: object, lang: str) -> str:
+    """A reader's name of an enumerated value of a published column (the code as it is when
+    there is none)."""
+    from toolkit.i18n import KINDS, label
+
+    text = str(value)
+    if column in EXTRA_LABELS:
+        return EXTRA_LABELS[column][lang].get(text, text)
+    kind = ("qualifier" if column == "qualifier" or column.endswith("_qualifier")
+            else column if column in KINDS else None)
+    return label(kind, text, lang) if kind else text
