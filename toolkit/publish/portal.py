@@ -39,7 +39,7 @@ import html
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import jinja2
@@ -233,6 +233,19 @@ class ReleaseView:
     def has(self, path: str) -> bool:
         return path in self.files
 
+    @cached_property
+    def _summary_rows(self) -> list[dict]:
+        return self.summary.to_dicts() if self.summary is not None else []
+
+    def rows(self, **where: str) -> list[dict]:
+        """The rows of the summary whose columns hold the values given, in the table's order."""
+        return [dict(r) for r in self._summary_rows
+                if all(r[c] == v for c, v in where.items())]
+
+    def row(self, **where: str) -> dict | None:
+        rows = self.rows(**where)
+        return rows[0] if rows else None
+
     @classmethod
     def from_folder(cls, folder: Path, publisher: Publisher) -> ReleaseView | None:
         """The view of a published release folder; None when it has no readable manifest."""
@@ -325,48 +338,30 @@ class Headline:
     note: str = ""  # the published note of the row, where it explains the figure
 
 
-#: The rows of the summary the pages were last drawn from (a page set asks hundreds of times).
-_LAST: list = [None, []]
-
-
-def _rows(summary: pl.DataFrame | None, **where: str) -> list[dict]:
-    """The rows of ``summary`` whose columns hold the values given, in the table's order."""
-    if summary is None or summary.is_empty():
-        return []
-    if _LAST[0] is not summary:
-        _LAST[:] = [summary, summary.to_dicts()]
-    return [dict(r) for r in _LAST[1] if all(r[c] == v for c, v in where.items())]
-
-
-def _row(summary: pl.DataFrame | None, **where: str) -> dict | None:
-    rows = _rows(summary, **where)
-    return rows[0] if rows else None
-
-
 def headlines(view: ReleaseView, lang: str) -> list[Headline]:
     """The period's figures over every country and nationality (the ``ALL``/``ALL`` row of the
     published summary), each with the previous period's beside it and its definition. Where
     deaths are not collected for every nationality (``[x]`` in the total), the deaths of the
     one nationality that is collected are shown, named."""
-    summary, p = view.summary, view.period.label
-    total = _row(summary, period=p, country=TOTAL, nationality=TOTAL)
+    p = view.period.label
+    total = view.row(period=p, country=TOTAL, nationality=TOTAL)
     if total is None:
         return []
-    earlier = [r["period"] for r in _rows(summary, country=TOTAL, nationality=TOTAL)
+    earlier = [r["period"] for r in view.rows(country=TOTAL, nationality=TOTAL)
                if r["period"] < p]
     prev_label = max(earlier) if earlier else None
-    before = _row(summary, period=prev_label, country=TOTAL, nationality=TOTAL) \
+    before = view.row(period=prev_label, country=TOTAL, nationality=TOTAL) \
         if prev_label else None
     out = []
     for measure in words.MEASURES:
         row, prev, name = total, before, label("measure", measure, lang)
         if measure == "died" and total.get("died") is None:
-            collected = [r for r in _rows(summary, period=p, country=TOTAL)
+            collected = [r for r in view.rows(period=p, country=TOTAL)
                          if r["nationality"] != TOTAL and r.get("died") is not None]
             if len(collected) == 1:
                 row = collected[0]
                 nat = row["nationality"]
-                prev = _row(summary, period=prev_label, country=TOTAL, nationality=nat) \
+                prev = view.row(period=prev_label, country=TOTAL, nationality=nat) \
                     if prev_label else None
                 nat_name = nationality_name(nat, lang)
                 name = (f"{name}, nationals of {nat_name}" if lang == "en"
@@ -379,7 +374,7 @@ def headlines(view: ReleaseView, lang: str) -> list[Headline]:
 
 def previous_period_words(view: ReleaseView, lang: str) -> str:
     """The period before the release's in the summary, in words ("" when there is none)."""
-    earlier = sorted({r["period"] for r in _rows(view.summary, country=TOTAL,
+    earlier = sorted({r["period"] for r in view.rows(country=TOTAL,
                                                  nationality=TOTAL)
                       if r["period"] < view.period.label})
     return period_words(parse_period(earlier[-1]), lang) if earlier else ""
@@ -397,15 +392,15 @@ class Featured:
 
 
 def featured(view: ReleaseView, lang: str, code: str = FEATURED_NATIONALITY) -> Featured | None:
-    summary, p = view.summary, view.period.label
-    total = _row(summary, period=p, country=TOTAL, nationality=code)
+    p = view.period.label
+    total = view.row(period=p, country=TOTAL, nationality=code)
     if total is None:
         return None
     by_country = sorted(
         ((r["country"], country_name(r["country"], lang), place_path("country", r["country"],
                                                                        lang),
           {m: _cell(r, m) for m in words.MEASURES})
-         for r in _rows(summary, period=p, nationality=code) if r["country"] != TOTAL),
+         for r in view.rows(period=p, nationality=code) if r["country"] != TOTAL),
         key=lambda x: x[1])
     return Featured(code, nationality_name(code, lang), place_path("nationality", code, lang),
                     {m: _cell(total, m) for m in words.MEASURES}, by_country)
@@ -496,7 +491,7 @@ def places(view: ReleaseView, kind: str, lang: str) -> list[PlaceLink]:
     name = country_name if kind == "country" else nationality_name
     out = []
     for code in codes:
-        row = _row(view.summary, period=view.period.label, **{kind: code, other: TOTAL})
+        row = view.row(period=view.period.label, **{kind: code, other: TOTAL})
         out.append(PlaceLink(code, name(code, lang), place_path(kind, code, lang),
                              {m: _cell(row, m) for m in words.MEASURES}))
     return sorted(out, key=lambda p: p.name)
@@ -545,20 +540,19 @@ def place_page(view: ReleaseView, kind: str, code: str, lang: str) -> PlacePage:
     other = "nationality" if kind == "country" else "country"
     name_of = country_name if kind == "country" else nationality_name
     other_name = nationality_name if other == "nationality" else country_name
-    summary = view.summary
     latest = []
-    for r in _rows(summary, period=view.period.label, **{kind: code}):
+    for r in view.rows(period=view.period.label, **{kind: code}):
         c = r[other]
         latest.append((c, other_name(c, lang), place_path(other, c, lang) if c != TOTAL else "",
                        {m: _cell(r, m) for m in words.MEASURES}, c == TOTAL))
     latest.sort(key=lambda x: (not x[4], x[1]))
-    series = _series(_rows(summary, **{kind: code, other: TOTAL}), lang)
+    series = _series(view.rows(**{kind: code, other: TOTAL}), lang)
     groups = []
-    for c in sorted({r[other] for r in _rows(summary, **{kind: code})} - {TOTAL},
+    for c in sorted({r[other] for r in view.rows(**{kind: code})} - {TOTAL},
                     key=lambda c: other_name(c, lang)):
         groups.append(Group(c, other_name(c, lang), f"{other}-{c.lower()}",
                             place_path(other, c, lang),
-                            _series(_rows(summary, **{kind: code, other: c}), lang)))
+                            _series(view.rows(**{kind: code, other: c}), lang)))
     cells = [cell for x in latest for cell in x[3].values()]
     cells += [cell for s in series for cell in s.cells.values()]
     cells += [cell for g in groups for s in g.rows for cell in s.cells.values()]
