@@ -563,7 +563,8 @@ def test_a_korean_chart_image_names_the_korean_charts_page():
 
 
 def test_people_of_several_nationalities_are_not_called_nationals_of_a_country(portal):
-    from toolkit.publish.portal import chart_title, nationals_of
+    from toolkit.publish.portal import nationals_of
+    from toolkit.publish.portal_view import chart_title
 
     assert nationals_of("KOR", "South Korea") == "Nationals of South Korea"
     assert nationals_of("XXX", "Several or unspecified") == \

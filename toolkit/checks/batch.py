@@ -84,12 +84,12 @@ class Schemas:
     def of(cls, contract: Contract, as_of) -> Schemas:
         """The schemas of ``contract`` as of a date; built once per (contract, date), which
         are values (frozen), and Pandera never changes a schema that validates."""
-        return _schemas(cls, contract, as_of)
+        return _schemas(contract, as_of)
 
 
 @lru_cache(maxsize=64)
-def _schemas(cls, contract: Contract, as_of) -> Schemas:
-    return cls(build_screen(contract, as_of), build_schema(contract, as_of))
+def _schemas(contract: Contract, as_of) -> Schemas:
+    return Schemas(build_screen(contract, as_of), build_schema(contract, as_of))
 
 
 def check_batch(frame: pl.DataFrame, contract: Contract, schemas: Schemas, ctx: Context,
