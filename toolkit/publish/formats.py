@@ -204,9 +204,9 @@ def write_workbook(path: Path, info: WorkbookInfo,
     statistics in spreadsheets asks: a cover sheet (with links to the bulletin), contents,
     numbered notes, then one sheet per table, each with its title, the notes and the status
     shorthand it uses, and a single Excel table below (no merged cells, no blank rows), whose
-    headers say what each column holds, in which unit, with references to the notes; names
-    beside every country code and labels beside every coded value; a missing value shows its
-    shorthand."""
+    headers say what each column holds, in which unit, with references to the notes; labels
+    beside every coded value; a missing value shows its shorthand. ``tables`` are as published
+    in the other formats, names beside every country code (:func:`with_place_names`)."""
     wb = xlsxwriter.Workbook(str(path), {
         "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
     })
@@ -303,7 +303,6 @@ def _table_sheet(wb, spec: TableSpec, frame: pl.DataFrame, info: WorkbookInfo,
                  refs: dict[str, str], title_fmt, date_fmt) -> None:
     from toolkit.publish.portal_words import header, value_label
 
-    frame, spec = with_place_names(frame, spec)
     labelled = set(_label_columns(spec))
     # (column of the frame or None, header, kind, label of column)
     layout: list[tuple[str, str, str, str | None]] = []

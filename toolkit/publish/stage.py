@@ -230,10 +230,11 @@ def _stage(out_dir: Path, staging: Path, con: duckdb.DuckDBPyConnection, release
     table_files: dict[str, tuple[PortalFile, ...]] = {}
     parquet_meta = {"release_id": release_id, "as_of": as_of.isoformat(),
                     "publisher": publisher.name, "licence": publisher.licence_id}
-    published: dict[str, TableSpec] = {}  # as in the files: names beside the ISO codes
+    # as in the files: names beside the ISO codes
+    published: dict[str, tuple[TableSpec, pl.DataFrame]] = {}
     for name, code_spec in specs.items():
         frame, spec = with_place_names(tables[name], code_spec)
-        published[name] = spec
+        published[name] = spec, frame
         paths = {
             "csv": write_csv(frame, spec, data_dir / f"{name}.csv"),
             "excel_csv": write_csv(frame, spec, data_dir / f"{name}-excel.csv", bom=True),
@@ -246,7 +247,7 @@ def _stage(out_dir: Path, staging: Path, con: duckdb.DuckDBPyConnection, release
             rows[f.path] = frame.height
 
     # the documents of the whole release
-    in_files = [published[s.name] for s in ordered]
+    in_files = [published[s.name][0] for s in ordered]
     csvs = {s.name: table_files[s.name][0] for s in ordered}
     resources = [Resource(s, csvs[s.name].path, csvs[s.name].sha256, csvs[s.name].bytes,
                           tables[s.name].height) for s in in_files]
@@ -305,7 +306,7 @@ def _stage(out_dir: Path, staging: Path, con: duckdb.DuckDBPyConnection, release
         contact=publisher.contact_email, licence=f"{publisher.licence}, {publisher.licence_url}",
         citation=publisher.citation(release_id, as_of), description=publisher.description,
         notes=notes, links=links, period_words=period_words(period, "en"),
-    ), [(s, tables[s.name]) for s in ordered])
+    ), [published[s.name] for s in ordered])
 
     # the bulletin's charts to reuse, then the pages, linking everything above
 
